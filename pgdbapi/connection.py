@@ -1,0 +1,934 @@
+"""The blocking DB-API connection: a thin I/O loop around :class:`pgdbapi.protocol.Protocol`.
+
+One lock per connection (threadsafety 2): every round trip holds it, so threads may share
+a connection but their statements are serialized.
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+import time
+from typing import Any, Callable, Iterable, Mapping
+
+from . import exceptions as exc
+from . import pyformat
+from .auth import Authenticator
+from .codec import impl as codec
+from .conninfo import ConnInfo, HostSpec, lookup_pgpass, resolve
+from .exceptions import InterfaceError, OperationalError, ProgrammingError
+from .protocol import (
+    AUTH,
+    COPY_IN,
+    COPY_OUT,
+    NEED_DATA,
+    PROTOCOL_3_0,
+    READY,
+    PresetResult,
+    Protocol,
+    Result,
+)
+from .stmtcache import StatementCache
+from .tpc import Xid, recovered
+from .transport import Transport, open_socket
+
+# psycopg2.extensions constants, re-exported by pgdbapi.extensions
+ISOLATION_LEVEL_AUTOCOMMIT = 0
+ISOLATION_LEVEL_READ_UNCOMMITTED = 4
+ISOLATION_LEVEL_READ_COMMITTED = 1
+ISOLATION_LEVEL_REPEATABLE_READ = 2
+ISOLATION_LEVEL_SERIALIZABLE = 3
+ISOLATION_LEVEL_DEFAULT = None
+
+TRANSACTION_STATUS_IDLE = 0
+TRANSACTION_STATUS_ACTIVE = 1
+TRANSACTION_STATUS_INTRANS = 2
+TRANSACTION_STATUS_INERROR = 3
+TRANSACTION_STATUS_UNKNOWN = 4
+
+STATUS_READY = 1
+STATUS_BEGIN = 2
+STATUS_PREPARED = 5
+
+_ISOLATION_NAMES = {
+    ISOLATION_LEVEL_READ_UNCOMMITTED: "READ UNCOMMITTED",
+    ISOLATION_LEVEL_READ_COMMITTED: "READ COMMITTED",
+    ISOLATION_LEVEL_REPEATABLE_READ: "REPEATABLE READ",
+    ISOLATION_LEVEL_SERIALIZABLE: "SERIALIZABLE",
+}
+_ISOLATION_BY_NAME = {v: k for k, v in _ISOLATION_NAMES.items()}
+
+# executemany sends one Sync per batch of this many parameter sets (or this many bytes)
+EXECUTEMANY_BATCH_ROWS = 1000
+EXECUTEMANY_BATCH_BYTES = 1 << 20
+
+_BINDINGS = ("auto", "server", "client")
+_MAX_NOTICES = 50
+
+
+class Notify(tuple):  # type: ignore[type-arg]
+    """A NOTIFY received (psycopg2.extensions.Notify): compares equal to ``(pid, channel)``."""
+
+    def __new__(cls, pid: int, channel: str, payload: str = "") -> "Notify":
+        return tuple.__new__(cls, (pid, channel, payload))
+
+    pid = property(lambda self: self[0])
+    channel = property(lambda self: self[1])
+    payload = property(lambda self: self[2])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, tuple) and not isinstance(other, Notify) and len(other) == 2:
+            return tuple(self[:2]) == other
+        return tuple.__eq__(self, other)  # type: ignore[arg-type]
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)
+
+
+def _server_version_num(text: str) -> int:
+    parts = text.split()[0].split(".") if text else ["0"]
+    nums = []
+    for p in parts:
+        digits = "".join(ch for ch in p if ch.isdigit())
+        nums.append(int(digits) if digits else 0)
+    major = nums[0]
+    if major >= 10:
+        return major * 10000 + (nums[1] if len(nums) > 1 else 0)
+    return major * 10000 + (nums[1] if len(nums) > 1 else 0) * 100 + (nums[2] if len(nums) > 2 else 0)
+
+
+class Connection:
+    """A PEP 249 connection, psycopg2-compatible where PEP 249 is silent."""
+
+    Warning = exc.Warning
+    Error = exc.Error
+    InterfaceError = exc.InterfaceError
+    DatabaseError = exc.DatabaseError
+    DataError = exc.DataError
+    OperationalError = exc.OperationalError
+    IntegrityError = exc.IntegrityError
+    InternalError = exc.InternalError
+    ProgrammingError = exc.ProgrammingError
+    NotSupportedError = exc.NotSupportedError
+
+    def __init__(
+        self,
+        info: ConnInfo,
+        *,
+        prepare_threshold: int | None = 5,
+        prepared_statement_cache_size: int = 100,
+        binding: str = "auto",
+        cursor_factory: Callable[..., Any] | None = None,
+        max_message_size: int = 1 << 30,
+    ) -> None:
+        if binding not in _BINDINGS:
+            raise ProgrammingError(f"binding must be one of {', '.join(_BINDINGS)}, not {binding!r}")
+        self.info = info
+        self.cursor_factory = cursor_factory
+        self.binding = binding
+        self._lock = threading.RLock()
+        self._cache = StatementCache(prepare_threshold, prepared_statement_cache_size)
+        self._max_message_size = max_message_size
+        self._transport: Transport | None = None
+        self._proto = Protocol(max_message_size)
+        self._closed = 1
+        self._autocommit = False
+        self._isolation_level: int | None = None
+        self._readonly: bool | None = None
+        self._deferrable: bool | None = None
+        self._begin_sql = b"BEGIN"
+        self._tpc_xid: Xid | None = None
+        self._tpc_prepared = False
+        self._busy = False
+        self.notices: list[str] = []
+        self.notifies: list[Notify] = []
+        self.host: HostSpec | None = None
+        self._connect()
+
+    # ----- connecting -----------------------------------------------------------------
+    def _connect(self) -> None:
+        failures: list[str] = []
+        hosts = self.info.hosts
+        for i, host in enumerate(hosts):
+            try:
+                self._connect_host(host)
+                self.host = host
+                return
+            except OperationalError as e:
+                if host.default_socket and i + 1 < len(hosts) and _missing_socket(e):
+                    continue
+                failures.append(str(e))
+        if len(failures) == 1:
+            raise OperationalError(failures[0])
+        raise OperationalError("could not connect to any host:\n" + "\n".join(failures))
+
+    def _startup_params(self) -> list[tuple[str, str]]:
+        info = self.info
+        params = [("user", info.user), ("database", info.dbname)]
+        if info.application_name:
+            params.append(("application_name", info.application_name))
+        if info.options:
+            params.append(("options", info.options))
+        params.append(("client_encoding", "UTF8"))
+        params.append(("DateStyle", "ISO"))
+        params.append(("IntervalStyle", "postgres"))
+        if info.replication:
+            params.append(("replication", info.replication))
+        return params
+
+    def _connect_host(self, host: HostSpec) -> None:
+        timeout = self.info.connect_timeout
+        deadline = time.monotonic() + timeout if timeout else None
+        sock = open_socket(host, timeout)
+        transport = Transport(sock, host)
+        proto = Protocol(self._max_message_size)
+        proto.on_notice = self._on_notice
+        try:
+            if deadline is not None:
+                transport.settimeout(max(0.001, deadline - time.monotonic()))
+            password = self.info.password
+            if password is None:
+                password = lookup_pgpass(
+                    host.host or "localhost", host.port, self.info.dbname, self.info.user,
+                    self.info.params.get("passfile"),
+                )
+            auth = Authenticator(self.info.user, password)
+            proto.wbuf.startup(PROTOCOL_3_0, self._startup_params())
+            proto.expect(1)
+            transport.send(proto.wbuf.take())
+            while True:
+                ev = _pump(proto, transport)
+                if ev == READY:
+                    break
+                if ev != AUTH or proto.auth_request is None:
+                    raise OperationalError("unexpected message from the server during start-up")
+                code, data = proto.auth_request
+                proto.auth_request = None
+                if code == 0:
+                    auth.finish()
+                    continue
+                body = auth.respond(code, data)
+                if body is not None:
+                    proto.wbuf.password(body)
+                    transport.send(proto.wbuf.take())
+            if proto.error is not None:
+                raise proto.error
+            transport.settimeout(None)
+        except exc.Error as e:
+            transport.close()
+            if isinstance(e, OperationalError):
+                raise
+            raise OperationalError(str(e), fields=e.diag.fields) from None
+        except BaseException:
+            transport.close()
+            raise
+        self._transport = transport
+        self._proto = proto
+        proto.on_parameter = None
+        self._closed = 0
+
+    # ----- the I/O loop ---------------------------------------------------------------
+    def _run(self, ready_count: int) -> list[Result]:
+        """Send what the protocol buffered, read until every ReadyForQuery arrived."""
+        proto = self._proto
+        transport = self._transport
+        if transport is None:
+            raise InterfaceError("connection already closed")
+        proto.expect(ready_count)
+        self._busy = True
+        try:
+            transport.send(proto.wbuf.take())
+            copy_error: exc.Error | None = None
+            while True:
+                ev = _pump(proto, transport)
+                if ev == READY:
+                    break
+                if ev == COPY_IN:
+                    copy_error = ProgrammingError(
+                        "COPY FROM STDIN cannot run through execute(): use copy_expert()"
+                    )
+                    proto.wbuf.copy_fail(b"COPY FROM STDIN is not supported by execute()")
+                    proto.wbuf.sync()
+                    transport.send(proto.wbuf.take())
+                    proto.pending += 1
+                    # the CopyFail ends the COPY; in the simple protocol the extra Sync
+                    # gets its own ReadyForQuery, in the extended one it replaces the
+                    # Sync the COPY swallowed: count both cases by ReadyForQuery.
+                elif ev == COPY_OUT:
+                    raise OperationalError("COPY BOTH is not supported outside replication")
+                else:
+                    raise OperationalError("unexpected authentication request")
+        except OperationalError:
+            self._break()
+            raise
+        except BaseException:
+            # interrupted mid-exchange: the stream position is unknown
+            self._break()
+            raise
+        finally:
+            self._busy = False
+        self._collect_async()
+        if proto.copy_chunks:
+            proto.copy_chunks = []
+            copy_error = copy_error or ProgrammingError(
+                "COPY TO STDOUT cannot run through execute(): use copy_expert()"
+            )
+        if proto.error is not None:
+            err = proto.error
+            proto.error = None
+            if not proto.transaction_status:  # FATAL: the server is closing
+                self._break()
+                if not isinstance(err, OperationalError):
+                    err = OperationalError(str(err), fields=err.diag.fields)
+            raise err
+        if copy_error is not None:
+            raise copy_error
+        return proto.results
+
+    def _collect_async(self) -> None:
+        proto = self._proto
+        if proto.notifies:
+            self.notifies.extend(Notify(*n) for n in proto.notifies)
+            proto.notifies.clear()
+
+    def _on_notice(self, fields: dict[str, str]) -> None:
+        sev = fields.get("S") or fields.get("V") or "NOTICE"
+        self.notices.append(f"{sev}:  {fields.get('M', '')}\n")
+        if len(self.notices) > _MAX_NOTICES:
+            del self.notices[: len(self.notices) - _MAX_NOTICES]
+
+    def _break(self) -> None:
+        """The connection is unusable: close the socket, remember it was broken."""
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+        self._closed = 2
+
+    def _check(self) -> None:
+        if self._closed:
+            raise InterfaceError("connection already closed")
+
+    # ----- statements -----------------------------------------------------------------
+    def _write_prologue(self) -> int:
+        """BEGIN when a transaction must start, Close for evicted statements; returns the
+        number of extra ReadyForQuery messages those requests add."""
+        extra = 0
+        w = self._proto.wbuf
+        cache = self._cache
+        if cache.to_close:
+            for name in cache.to_close:
+                w.close(0x53, name)
+            cache.to_close.clear()
+            w.sync()
+            extra += 1
+        if not self._autocommit and self._proto.transaction_status == b"I":
+            w.query(self._begin_sql)
+            extra += 1
+        return extra
+
+    def _began_transaction(self) -> bool:
+        return not self._autocommit and self._proto.transaction_status == b"I"
+
+    def execute(self, query: str | bytes, params: Any = None) -> list[Result]:
+        """Run one query; the results of every statement it holds, in order."""
+        with self._lock:
+            self._check()
+            if params is None:
+                sql = query.encode() if isinstance(query, str) else bytes(query)
+                return self._simple(sql)
+            pq = pyformat.parse_query(query)
+            if self.binding == "client" or (
+                self.binding == "auto" and pyformat.needs_client_binding(pq, params)
+            ):
+                return self._simple(self._client_sql(pq, params))
+            return self._extended(pq.server_sql, pyformat.server_params(pq, params))
+
+    def _client_sql(self, pq: Any, params: Any) -> bytes:
+        std = self._proto.parameters.get("standard_conforming_strings", "on") == "on"
+        return pyformat.client_sql(pq, params, standard_conforming_strings=std)
+
+    def mogrify(self, query: str | bytes, params: Any = None) -> bytes:
+        if params is None:
+            return query.encode() if isinstance(query, str) else bytes(query)
+        return self._client_sql(pyformat.parse_query(query), params)
+
+    def _simple(self, sql: bytes) -> list[Result]:
+        began = self._began_transaction()
+        extra = self._write_prologue()
+        self._proto.wbuf.query(sql)
+        results = self._run(1 + extra)
+        if began:
+            results = results[1:]
+        self._after(results)
+        return results
+
+    def _after(self, results: list[Result]) -> None:
+        for r in results:
+            if r.status in ("DISCARD ALL", "DEALLOCATE ALL"):
+                self._cache.clear(server_forgot=True)
+
+    def _extended(self, sql: bytes, values: list[Any], *, retry: bool = True) -> list[Result]:
+        proto = self._proto
+        oids = tuple([codec.infer_oid(v) for v in values])
+        key = (sql, oids)
+        cache = self._cache
+        entry = cache.lookup(key)
+        began = self._began_transaction()
+        extra = self._write_prologue()
+        preparing = False
+        if entry is None:
+            proto.write_extended(b"", sql, values, oids, ())
+        elif entry.name is None:
+            entry.name = cache.new_name()
+            preparing = True
+            proto.write_extended(entry.name, sql, values, oids, (), describe_statement=True)
+        else:
+            proto.write_extended(entry.name, None, values, oids, entry.result_formats, preset=entry.preset)
+        try:
+            results = self._run(1 + extra)
+        except exc.Error as e:
+            if entry is not None and entry.name is not None:
+                stale = _stale_statement(e)
+                if preparing or stale:
+                    cache.discard(key)
+                if stale == "gone":
+                    cache.clear(server_forgot=True)
+                if stale and retry and not self._closed:
+                    if self._autocommit or proto.transaction_status == b"I":
+                        return self._extended(sql, values, retry=False)
+                    if began:  # the failed statement was the first of our transaction
+                        self._simple_control(b"ROLLBACK")
+                        return self._extended(sql, values, retry=False)
+            raise
+        if preparing and entry is not None:
+            self._remember_statement(entry)
+        if began:
+            results = results[1:]
+        return results
+
+    def _remember_statement(self, entry: Any) -> None:
+        fields = self._proto.statement_fields
+        entry.fields = fields
+        formats = StatementCache.result_formats_for(fields)
+        entry.result_formats = formats
+        if fields:
+            per_col = formats * len(fields) if len(formats) == 1 else (formats or (0,) * len(fields))
+            cols = [(f[3], fmt) for f, fmt in zip(fields, per_col)]
+            shown = [f[:6] + (fmt,) for f, fmt in zip(fields, per_col)]
+            entry.preset = PresetResult(shown, codec.RowDecoder(cols, self._proto.ctx))
+        else:
+            entry.preset = PresetResult(None, None)
+
+    def executemany(self, query: str | bytes, params_seq: Iterable[Any]) -> int:
+        """Parse once, then Bind/Execute per parameter set, one Sync per batch; returns the
+        summed rowcount (-1 when the server reported none)."""
+        with self._lock:
+            self._check()
+            pq = pyformat.parse_query(query)
+            it = iter(params_seq)
+            first = next(it, None)
+            if first is None:
+                return -1
+            total = -1
+            if self.binding == "client" or (
+                self.binding == "auto" and pyformat.needs_client_binding(pq, first)
+            ):
+                for params in _chain(first, it):
+                    for r in self._simple(self._client_sql(pq, params)):
+                        total = _add_count(total, r.rowcount)
+                return total
+            proto = self._proto
+            w = proto.wbuf
+            sql = pq.server_sql
+            oids: tuple[int, ...] | None = None
+            batch: list[list[Any]] = []
+            for params in _chain(first, it):
+                batch.append(pyformat.server_params(pq, params))
+                if len(batch) >= EXECUTEMANY_BATCH_ROWS or len(w) >= EXECUTEMANY_BATCH_BYTES:
+                    oids, total = self._executemany_batch(sql, batch, oids, total)
+                    batch = []
+            if batch:
+                oids, total = self._executemany_batch(sql, batch, oids, total)
+            return total
+
+    def _executemany_batch(
+        self, sql: bytes, batch: list[list[Any]], oids: tuple[int, ...] | None, total: int
+    ) -> tuple[tuple[int, ...], int]:
+        proto = self._proto
+        w = proto.wbuf
+        began = self._began_transaction()
+        extra = self._write_prologue()
+        if oids is None:
+            oids = _column_oids(batch)
+        w.parse(b"", sql, oids)
+        ctx = proto.ctx
+        for values in batch:
+            w.bind(b"", b"", values, oids, (), ctx)
+            w.execute(b"", 0)
+        w.sync()
+        results = self._run(1 + extra)
+        if began:
+            results = results[1:]
+        for r in results:
+            total = _add_count(total, r.rowcount)
+        return oids, total
+
+    def _simple_control(self, sql: bytes) -> None:
+        """A transaction-control statement, never wrapped in BEGIN."""
+        self._proto.wbuf.query(sql)
+        self._run(1)
+
+    # ----- transactions ---------------------------------------------------------------
+    def commit(self) -> None:
+        with self._lock:
+            self._check()
+            if self._tpc_xid is not None:
+                raise ProgrammingError("commit cannot be used during a two-phase transaction")
+            if self._proto.transaction_status != b"I":
+                self._simple_control(b"COMMIT")
+
+    def rollback(self) -> None:
+        with self._lock:
+            self._check()
+            if self._tpc_xid is not None:
+                raise ProgrammingError("rollback cannot be used during a two-phase transaction")
+            if self._proto.transaction_status != b"I":
+                self._simple_control(b"ROLLBACK")
+
+    @property
+    def autocommit(self) -> bool:
+        return self._autocommit
+
+    @autocommit.setter
+    def autocommit(self, value: bool) -> None:
+        self.set_session(autocommit=value)
+
+    @property
+    def isolation_level(self) -> int | None:
+        return self._isolation_level
+
+    @isolation_level.setter
+    def isolation_level(self, value: Any) -> None:
+        self.set_session(isolation_level=value)
+
+    @property
+    def readonly(self) -> bool | None:
+        return self._readonly
+
+    @readonly.setter
+    def readonly(self, value: bool | None) -> None:
+        self.set_session(readonly=value)
+
+    @property
+    def deferrable(self) -> bool | None:
+        return self._deferrable
+
+    @deferrable.setter
+    def deferrable(self, value: bool | None) -> None:
+        self.set_session(deferrable=value)
+
+    _UNSET: Any = object()
+
+    def set_session(
+        self,
+        isolation_level: Any = _UNSET,
+        readonly: Any = _UNSET,
+        deferrable: Any = _UNSET,
+        autocommit: Any = _UNSET,
+    ) -> None:
+        """psycopg2's set_session: the characteristics of the following transactions."""
+        with self._lock:
+            self._check()
+            if self._proto.transaction_status != b"I":
+                raise ProgrammingError("set_session cannot be used inside a transaction")
+            if isolation_level is not self._UNSET:
+                self._isolation_level = _parse_isolation(isolation_level)
+            if readonly is not self._UNSET:
+                self._readonly = _parse_tristate(readonly, "readonly")
+            if deferrable is not self._UNSET:
+                self._deferrable = _parse_tristate(deferrable, "deferrable")
+            if autocommit is not self._UNSET:
+                self._autocommit = bool(autocommit)
+            parts = [b"BEGIN"]
+            if self._isolation_level is not None:
+                parts.append(b"ISOLATION LEVEL " + _ISOLATION_NAMES[self._isolation_level].encode())
+            if self._readonly is not None:
+                parts.append(b"READ ONLY" if self._readonly else b"READ WRITE")
+            if self._deferrable is not None:
+                parts.append(b"DEFERRABLE" if self._deferrable else b"NOT DEFERRABLE")
+            self._begin_sql = b" ".join(parts)
+            if self._autocommit and (
+                isolation_level is not self._UNSET
+                or readonly is not self._UNSET
+                or deferrable is not self._UNSET
+            ):
+                self._set_session_defaults()
+
+    def _set_session_defaults(self) -> None:
+        """In autocommit mode the characteristics go to the session defaults (as psycopg2)."""
+        iso = _ISOLATION_NAMES.get(self._isolation_level or -1, "DEFAULT")
+        stmts = [
+            "SET default_transaction_isolation TO " + (f"'{iso.lower()}'" if iso != "DEFAULT" else "DEFAULT"),
+            "SET default_transaction_read_only TO "
+            + ("DEFAULT" if self._readonly is None else ("on" if self._readonly else "off")),
+            "SET default_transaction_deferrable TO "
+            + ("DEFAULT" if self._deferrable is None else ("on" if self._deferrable else "off")),
+        ]
+        self._simple_control("; ".join(stmts).encode())
+
+    def set_isolation_level(self, level: int | None) -> None:
+        if level == ISOLATION_LEVEL_AUTOCOMMIT:
+            self.rollback()
+            self.set_session(autocommit=True)
+            return
+        with self._lock:
+            self.rollback()
+            self.set_session(isolation_level=level, autocommit=False)
+
+    def get_transaction_status(self) -> int:
+        if self._closed:
+            return TRANSACTION_STATUS_UNKNOWN
+        if self._busy:
+            return TRANSACTION_STATUS_ACTIVE
+        return {
+            b"I": TRANSACTION_STATUS_IDLE,
+            b"T": TRANSACTION_STATUS_INTRANS,
+            b"E": TRANSACTION_STATUS_INERROR,
+        }.get(self._proto.transaction_status, TRANSACTION_STATUS_UNKNOWN)
+
+    @property
+    def status(self) -> int:
+        if self._tpc_prepared:
+            return STATUS_PREPARED
+        return STATUS_READY if self._proto.transaction_status == b"I" else STATUS_BEGIN
+
+    # ----- two-phase commit (PEP 249 TPC extension, psycopg2 semantics) ---------------
+    def xid(self, format_id: int, gtrid: str, bqual: str) -> Xid:
+        return Xid(format_id, gtrid, bqual)
+
+    def tpc_begin(self, xid: Xid | str) -> None:
+        with self._lock:
+            self._check()
+            if self._proto.transaction_status != b"I" or self._tpc_xid is not None:
+                raise ProgrammingError("tpc_begin must be called outside a transaction")
+            if self._autocommit:
+                raise ProgrammingError("tpc_begin can't be called in autocommit mode")
+            self._tpc_xid = xid if isinstance(xid, Xid) else Xid.from_string(str(xid))
+            self._tpc_prepared = False
+
+    def tpc_prepare(self) -> None:
+        with self._lock:
+            self._check()
+            if self._tpc_xid is None:
+                raise ProgrammingError("tpc_prepare must be called in a two-phase transaction")
+            if self._tpc_prepared:
+                raise ProgrammingError("tpc_prepare called twice")
+            if self._proto.transaction_status == b"I":
+                self._simple_control(self._begin_sql)
+            self._simple_control(b"PREPARE TRANSACTION " + _quote_gid(self._tpc_xid))
+            self._tpc_prepared = True
+
+    def tpc_commit(self, xid: Xid | str | None = None) -> None:
+        self._tpc_finish(b"COMMIT", xid)
+
+    def tpc_rollback(self, xid: Xid | str | None = None) -> None:
+        self._tpc_finish(b"ROLLBACK", xid)
+
+    def _tpc_finish(self, verb: bytes, xid: Xid | str | None) -> None:
+        with self._lock:
+            self._check()
+            if xid is None:
+                if self._tpc_xid is None:
+                    raise ProgrammingError(f"tpc_{verb.decode().lower()} must be called in a two-phase transaction")
+                if self._tpc_prepared:
+                    self._simple_control(verb + b" PREPARED " + _quote_gid(self._tpc_xid))
+                elif self._proto.transaction_status != b"I":
+                    self._simple_control(verb)
+                self._tpc_xid = None
+                self._tpc_prepared = False
+                return
+            if self._proto.transaction_status != b"I" or self._tpc_xid is not None:
+                raise ProgrammingError("tpc_commit/tpc_rollback with an xid must be called outside a transaction")
+            target = xid if isinstance(xid, Xid) else Xid.from_string(str(xid))
+            self._simple_control(verb + b" PREPARED " + _quote_gid(target))
+
+    def tpc_recover(self) -> list[Xid]:
+        with self._lock:
+            self._check()
+            results = self.execute(
+                "SELECT gid, prepared, owner, database FROM pg_catalog.pg_prepared_xacts ORDER BY gid"
+            )
+            return [recovered(row) for row in results[-1].rows]
+
+    # ----- the rest of the DB-API / psycopg2 surface ---------------------------------
+    def cursor(
+        self,
+        name: str | None = None,
+        cursor_factory: Callable[..., Any] | None = None,
+        scrollable: bool | None = None,
+        withhold: bool = False,
+    ) -> Any:
+        self._check()
+        factory = cursor_factory or self.cursor_factory
+        if factory is None:
+            from .cursor import Cursor
+
+            factory = Cursor
+        if name is not None:
+            from .cursor import NamedCursor
+
+            if factory is not None and not (isinstance(factory, type) and issubclass(factory, NamedCursor)):
+                from .cursor import Cursor
+
+                if factory is Cursor:
+                    factory = NamedCursor
+            return factory(self, name, scrollable=scrollable, withhold=withhold)
+        return factory(self)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._transport is not None:
+                try:
+                    self._proto.wbuf.terminate()
+                    self._transport.send(self._proto.wbuf.take())
+                except exc.Error:
+                    pass
+                self._transport.close()
+                self._transport = None
+            self._closed = 1
+
+    @property
+    def closed(self) -> int:
+        """0 while open, 1 after close(), 2 if the connection broke (psycopg2's convention)."""
+        return self._closed
+
+    def cancel(self) -> None:
+        """Ask the server to cancel the running statement (from any thread)."""
+        if self._closed or self.host is None:
+            return
+        proto = self._proto
+        key = proto.backend_key
+        packet = struct.pack("!iii", 12 + len(key), 80877102, proto.backend_pid) + key
+        try:
+            sock = open_socket(self.host, self.info.connect_timeout or 10)
+        except OperationalError:
+            raise
+        try:
+            sock.sendall(packet)
+            sock.settimeout(5)
+            try:
+                sock.recv(1)
+            except OSError:
+                pass
+        finally:
+            sock.close()
+
+    def __enter__(self) -> "Connection":
+        self._check()
+        return self
+
+    def __exit__(self, exc_type: Any, exc_value: Any, tb: Any) -> None:
+        if self._closed:
+            return
+        if exc_type is None:
+            if self._tpc_xid is None:
+                self.commit()
+        else:
+            try:
+                if self._tpc_xid is None:
+                    self.rollback()
+            except exc.Error:
+                pass
+
+    @property
+    def server_version(self) -> int:
+        return _server_version_num(self._proto.parameters.get("server_version", ""))
+
+    @property
+    def protocol_version(self) -> int:
+        return self._proto.protocol_version >> 16
+
+    @property
+    def parameter_status(self) -> Mapping[str, str]:
+        return self._proto.parameters
+
+    def get_parameter_status(self, name: str) -> str | None:
+        return self._proto.parameters.get(name)
+
+    def get_backend_pid(self) -> int:
+        return self._proto.backend_pid
+
+    @property
+    def backend_key(self) -> bytes:
+        return self._proto.backend_key
+
+    @property
+    def encoding(self) -> str:
+        return self._proto.parameters.get("client_encoding", "UTF8")
+
+    @property
+    def dsn(self) -> str:
+        return self.info.safe_dsn()
+
+    @property
+    def transaction_status(self) -> int:
+        return self.get_transaction_status()
+
+    def fileno(self) -> int:
+        self._check()
+        assert self._transport is not None
+        return self._transport.fileno()
+
+    @property
+    def prepared_statements(self) -> StatementCache:
+        return self._cache
+
+    @property
+    def prepare_threshold(self) -> int | None:
+        return self._cache.threshold
+
+    @prepare_threshold.setter
+    def prepare_threshold(self, value: int | None) -> None:
+        self._cache.threshold = value
+
+    def __repr__(self) -> str:
+        state = {0: "open", 1: "closed", 2: "broken"}[self._closed]
+        return f"<pgdbapi.Connection {state} dsn={self.dsn!r}>"
+
+    def __del__(self) -> None:
+        if getattr(self, "_transport", None) is not None:
+            try:
+                self._transport.close()  # type: ignore[union-attr]
+            except Exception:
+                pass
+
+
+def _pump(proto: Protocol, transport: Transport) -> int:
+    """Step the protocol, reading from the transport whenever it needs data."""
+    rbuf = proto.rbuf
+    recv_into = transport.recv_into
+    while True:
+        ev = proto.step()
+        if ev != NEED_DATA:
+            return ev
+        if rbuf.fill(recv_into) == 0:
+            if proto.error is not None:
+                raise_from = proto.error
+                proto.error = None
+                if isinstance(raise_from, OperationalError):
+                    raise raise_from
+                raise OperationalError(str(raise_from), fields=raise_from.diag.fields)
+            raise OperationalError(
+                "server closed the connection unexpectedly\n"
+                "\tThis probably means the server terminated abnormally\n"
+                "\tbefore or while processing the request."
+            )
+
+
+def _missing_socket(e: Exception) -> bool:
+    text = str(e)
+    return "No such file or directory" in text or "Connection refused" in text
+
+
+def _stale_statement(e: exc.Error) -> str | None:
+    """'changed' for "cached plan must not change result type", 'gone' when the server lost
+    our prepared statement (DISCARD ALL, a pooler), else None."""
+    code = e.pgcode
+    msg = e.diag.fields.get("M", "")
+    if code == "0A000" and "cached plan must not change result type" in msg:
+        return "changed"
+    if code == "26000" and "_pgdbapi_" in msg:
+        return "gone"
+    return None
+
+
+def _column_oids(batch: list[list[Any]]) -> tuple[int, ...]:
+    """Per parameter, the type of its first non-None value in the batch (0 if none)."""
+    if not batch:
+        return ()
+    n = len(batch[0])
+    oids = [0] * n
+    todo = set(range(n))
+    for values in batch:
+        if len(values) != n:
+            raise ProgrammingError("executemany: every parameter set must have the same length")
+        for i in list(todo):
+            v = values[i]
+            if v is not None:
+                oids[i] = codec.infer_oid(v)
+                todo.discard(i)
+        if not todo:
+            break
+    return tuple(oids)
+
+
+def _add_count(total: int, count: int) -> int:
+    if count < 0:
+        return total
+    return count if total < 0 else total + count
+
+
+def _chain(first: Any, rest: Any) -> Any:
+    yield first
+    yield from rest
+
+
+def _quote_gid(xid: Xid) -> bytes:
+    return ("'" + xid.as_tid().replace("'", "''") + "'").encode()
+
+
+def _parse_isolation(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value in _ISOLATION_NAMES:
+            return value
+        raise ProgrammingError(f"isolation level out of range: {value}")
+    if isinstance(value, str):
+        name = value.strip().upper().replace("_", " ")
+        if name == "DEFAULT":
+            return None
+        if name in _ISOLATION_BY_NAME:
+            return _ISOLATION_BY_NAME[name]
+    raise ProgrammingError(f"bad value for isolation level: {value!r}")
+
+
+def _parse_tristate(value: Any, what: str) -> bool | None:
+    if value is None or (isinstance(value, str) and value.upper() == "DEFAULT"):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        v = value.strip().lower()
+        if v in ("true", "on", "1", "yes"):
+            return True
+        if v in ("false", "off", "0", "no"):
+            return False
+    if isinstance(value, int):
+        return bool(value)
+    raise ProgrammingError(f"bad value for {what}: {value!r}")
+
+
+_PY_ONLY_KEYS = ("prepare_threshold", "prepared_statement_cache_size", "binding", "max_message_size")
+
+
+def connect(
+    dsn: str | None = None,
+    connection_factory: Callable[..., Any] | None = None,
+    cursor_factory: Callable[..., Any] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Open a connection from a libpq DSN/URI and/or keyword arguments (psycopg2's signature)."""
+    options: dict[str, Any] = {}
+    for key in _PY_ONLY_KEYS:
+        if key in kwargs:
+            options[key] = kwargs.pop(key)
+    if "async" in kwargs or "async_" in kwargs:
+        if kwargs.pop("async", False) or kwargs.pop("async_", False):
+            raise exc.NotSupportedError("asynchronous connections are not supported")
+    info = resolve(dsn, **kwargs)
+    factory = connection_factory or Connection
+    return factory(info, cursor_factory=cursor_factory, **options)
+
+
+__all__ = ["Connection", "Notify", "connect"]

@@ -1,0 +1,336 @@
+"""Sans-I/O state of one PostgreSQL session.
+
+The protocol object owns the codec's read and write buffers and interprets the backend's
+messages; it never touches a socket. The connection (or a future asyncio twin) is a thin
+loop: put bytes from ``wbuf.take()`` on the wire, ``rbuf.fill(...)`` from the wire, and call
+:meth:`Protocol.step` until it returns :data:`READY`.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any, Callable, Sequence
+
+from .codec import impl as codec
+from .dbapi import Column
+from .errors import make_error
+from .exceptions import DataError, Error, OperationalError, ProgrammingError
+
+# Events returned by Protocol.step()
+NEED_DATA = 0  # feed more bytes from the server
+READY = 1  # every expected ReadyForQuery arrived: the operation is over
+AUTH = 2  # an authentication request waits in Protocol.auth_request
+COPY_IN = 3  # the server waits for COPY data (Protocol.copy_format)
+COPY_OUT = 4  # the server sends COPY data (CopyData bodies collected in Protocol.copy_chunks)
+
+PROTOCOL_3_0 = 0x00030000
+PROTOCOL_3_2 = 0x00030002
+
+_unpack_i = struct.Struct("!i").unpack_from
+_unpack_ii = struct.Struct("!ii").unpack_from
+_unpack_h = struct.Struct("!h").unpack_from
+
+# Command tags whose last word is a row count.
+_COUNTED = frozenset((b"INSERT", b"UPDATE", b"DELETE", b"SELECT", b"MOVE", b"FETCH", b"COPY", b"MERGE"))
+
+
+class Result:
+    """The outcome of one statement: its description, rows and command tag."""
+
+    __slots__ = ("fields", "decoder", "rows", "status", "rowcount", "_description")
+
+    def __init__(self, fields: list[Any] | None = None, decoder: Any = None) -> None:
+        self.fields = fields  # parsed RowDescription, None for statements without rows
+        self.decoder = decoder
+        self.rows: list[Any] = []
+        self.status: str | None = None  # command tag
+        self.rowcount = -1
+        self._description: list[Column] | None = None
+
+    @property
+    def description(self) -> list[Column] | None:
+        if self.fields is None:
+            return None
+        if self._description is None:
+            self._description = [Column.from_field(f) for f in self.fields]
+        return self._description
+
+
+class PresetResult:
+    """Description known in advance (prepared statement): Execute sends no RowDescription."""
+
+    __slots__ = ("fields", "decoder")
+
+    def __init__(self, fields: list[Any] | None, decoder: Any) -> None:
+        self.fields = fields
+        self.decoder = decoder
+
+
+def parse_fields(body: bytes) -> dict[str, str]:
+    """ErrorResponse/NoticeResponse body -> {field code: value}; unknown codes are kept."""
+    fields: dict[str, str] = {}
+    pos = 0
+    end = len(body)
+    while pos < end and body[pos] != 0:
+        code = chr(body[pos])
+        nul = body.find(b"\0", pos + 1)
+        if nul < 0:
+            break
+        fields[code] = body[pos + 1 : nul].decode("utf-8", "replace")
+        pos = nul + 1
+    return fields
+
+
+def rowcount_from_tag(tag: bytes) -> int:
+    head, _, rest = tag.partition(b" ")
+    if head in _COUNTED and rest:
+        try:
+            return int(rest.rsplit(b" ", 1)[-1])
+        except ValueError:
+            return -1
+    return -1
+
+
+class Protocol:
+    """What the session knows and expects; turns backend messages into results and events."""
+
+    def __init__(self, max_message_size: int = 1 << 30) -> None:
+        self.ctx = codec.TypeContext()
+        self.rbuf = codec.ReadBuffer(max_message_size)
+        self.wbuf = codec.WriteBuffer()
+        self.parameters: dict[str, str] = {}
+        self.on_parameter: Callable[[str, str], None] | None = None
+        self.transaction_status = b"I"
+        self.backend_pid = 0
+        self.backend_key = b""
+        self.protocol_version = PROTOCOL_3_0
+        self.unsupported_options: list[str] = []
+        self.notices: list[dict[str, str]] = []
+        self.on_notice: Callable[[dict[str, str]], None] | None = None
+        self.notifies: list[tuple[int, str, str]] = []
+        self.auth_request: tuple[int, bytes] | None = None
+        self.copy_format = 0
+        self.copy_chunks: list[bytes] = []
+        self.pending = 0  # ReadyForQuery messages still expected
+        self.results: list[Result] = []
+        self.error: Error | None = None
+        self.statement_fields: list[Any] | None = None  # last Describe(S) answer
+        self.statement_params: tuple[int, ...] | None = None
+        self._current: Result | None = None
+        self._presets: list[PresetResult | None] = []
+        self._awaiting_statement_desc = False
+
+    # ----- requests -------------------------------------------------------------------
+    def expect(self, ready_count: int = 1) -> None:
+        """Start an operation answered by ``ready_count`` ReadyForQuery messages."""
+        self.pending += ready_count
+        self.results = []
+        self.error = None
+        self._current = None
+        self.statement_fields = None
+        self.statement_params = None
+
+    def preset(self, preset: PresetResult | None) -> None:
+        """Queue the description of the next Bind's results (None: a RowDescription will come)."""
+        self._presets.append(preset)
+
+    # ----- responses ------------------------------------------------------------------
+    def step(self) -> int:
+        rbuf = self.rbuf
+        while True:
+            cur = self._current
+            if cur is not None and cur.decoder is not None:
+                try:
+                    rbuf.read_rows(cur.decoder, cur.rows)
+                except DataError as exc:
+                    self._fail(exc)
+                    cur.decoder = None  # drop the rest of this result's rows
+            msg = rbuf.next_message()
+            if msg is None:
+                return NEED_DATA
+            mtype, body = msg
+            if mtype == 0x43:  # 'C' CommandComplete
+                self._finish(body.rstrip(b"\0"))
+            elif mtype == 0x5A:  # 'Z' ReadyForQuery
+                self.transaction_status = body[:1]
+                self._current = None
+                self._presets.clear()
+                self.pending -= 1
+                if self.pending <= 0:
+                    self.pending = 0
+                    return READY
+            elif mtype == 0x54:  # 'T' RowDescription
+                fields = codec.parse_row_description(body)
+                if self._awaiting_statement_desc:
+                    self._awaiting_statement_desc = False
+                    self.statement_fields = fields
+                else:
+                    cols = [(f[3], f[6]) for f in fields]
+                    self._current = Result(fields, codec.RowDecoder(cols, self.ctx))
+            elif mtype == 0x44:  # 'D' DataRow nobody asked to decode (executemany, failed decode)
+                pass
+            elif mtype == 0x32:  # '2' BindComplete
+                preset = self._presets.pop(0) if self._presets else None
+                if preset is not None:
+                    self._current = Result(preset.fields, preset.decoder)
+            elif mtype == 0x6E:  # 'n' NoData
+                if self._awaiting_statement_desc:
+                    self._awaiting_statement_desc = False
+                    self.statement_fields = None
+            elif mtype == 0x74:  # 't' ParameterDescription
+                (n,) = _unpack_h(body, 0)
+                self.statement_params = struct.unpack_from(f"!{n}I", body, 2)
+                self._awaiting_statement_desc = True
+            elif mtype in (0x31, 0x33):  # '1' ParseComplete, '3' CloseComplete
+                pass
+            elif mtype == 0x45:  # 'E' ErrorResponse
+                fields = parse_fields(body)
+                self._fail(make_error(fields))
+                if fields.get("V", fields.get("S")) in ("FATAL", "PANIC"):
+                    self.transaction_status = b""
+                self._current = None
+            elif mtype == 0x49:  # 'I' EmptyQueryResponse
+                self._current = None
+                self.results.append(Result())
+            elif mtype == 0x73:  # 's' PortalSuspended
+                cur = self._current or Result()
+                cur.status = "SUSPENDED"
+                cur.rowcount = len(cur.rows)
+                self.results.append(cur)
+                self._current = None
+            elif mtype == 0x4E:  # 'N' NoticeResponse
+                notice = parse_fields(body)
+                self.notices.append(notice)
+                if self.on_notice is not None:
+                    self.on_notice(notice)
+            elif mtype == 0x53:  # 'S' ParameterStatus
+                name, _, value = body.rstrip(b"\0").partition(b"\0")
+                self._set_parameter(name.decode("utf-8", "replace"), value.decode("utf-8", "replace"))
+            elif mtype == 0x41:  # 'A' NotificationResponse
+                (pid,) = _unpack_i(body, 0)
+                channel, _, payload = body[4:].rstrip(b"\0").partition(b"\0")
+                self.notifies.append((pid, channel.decode(), payload.decode()))
+            elif mtype == 0x47:  # 'G' CopyInResponse
+                self.copy_format = body[0] if body else 0
+                return COPY_IN
+            elif mtype == 0x48:  # 'H' CopyOutResponse
+                self.copy_format = body[0] if body else 0
+                self.copy_chunks = []
+            elif mtype == 0x64:  # 'd' CopyData
+                self.copy_chunks.append(body)
+            elif mtype == 0x63:  # 'c' CopyDone
+                pass
+            elif mtype == 0x57:  # 'W' CopyBothResponse
+                self.copy_format = body[0] if body else 0
+                return COPY_OUT
+            elif mtype == 0x52:  # 'R' Authentication*
+                (code,) = _unpack_i(body, 0)
+                if code == 0:
+                    self.auth_request = (0, b"")
+                else:
+                    self.auth_request = (code, body[4:])
+                return AUTH
+            elif mtype == 0x4B:  # 'K' BackendKeyData
+                (self.backend_pid,) = _unpack_i(body, 0)
+                self.backend_key = bytes(body[4:])
+            elif mtype == 0x76:  # 'v' NegotiateProtocolVersion
+                version, count = _unpack_ii(body, 0)
+                self.protocol_version = version
+                names = body[8:].split(b"\0")[:count]
+                self.unsupported_options = [n.decode() for n in names]
+            elif mtype == 0x56:  # 'V' FunctionCallResponse
+                (n,) = _unpack_i(body, 0)
+                res = Result()
+                res.rows.append((None if n < 0 else bytes(body[4 : 4 + n]),))
+                self.results.append(res)
+            else:
+                raise OperationalError(
+                    f"unexpected message type {chr(mtype)!r} (0x{mtype:02x}) from the server: "
+                    "lost synchronization with the server"
+                )
+
+    def _finish(self, tag: bytes) -> None:
+        cur = self._current
+        if cur is None:
+            cur = Result()
+        self._current = None
+        cur.status = tag.decode("utf-8", "replace")
+        cur.rowcount = rowcount_from_tag(tag)
+        self.results.append(cur)
+
+    def _fail(self, exc: Error) -> None:
+        if self.error is None:
+            self.error = exc
+
+    def _set_parameter(self, name: str, value: str) -> None:
+        self.parameters[name] = value
+        if name == "TimeZone":
+            self.ctx.timezone = timezone_from_name(value)
+        if self.on_parameter is not None:
+            self.on_parameter(name, value)
+
+    # ----- message writers that carry protocol knowledge ------------------------------
+    def write_extended(
+        self,
+        statement: bytes,
+        sql: bytes | None,
+        params: Sequence[Any],
+        oids: Sequence[int],
+        result_formats: Sequence[int],
+        *,
+        describe_statement: bool = False,
+        preset: PresetResult | None = None,
+        max_rows: int = 0,
+        portal: bytes = b"",
+    ) -> None:
+        """Parse (when ``sql`` is given) + Bind + Describe/Execute + Sync in the write buffer."""
+        w = self.wbuf
+        if sql is not None:
+            w.parse(statement, sql, oids)
+            if describe_statement:
+                w.describe(0x53, statement)
+        w.bind(portal, statement, params, oids, result_formats, self.ctx)
+        self.preset(preset)
+        if preset is None:
+            w.describe(0x50, portal)
+        w.execute(portal, max_rows)
+        w.sync()
+
+
+def check_params_count(params: Sequence[Any]) -> None:
+    if len(params) > 65535:
+        raise ProgrammingError(f"too many parameters: {len(params)} (at most 65535)")
+
+
+_tz_cache: dict[str, Any] = {}
+
+
+def timezone_from_name(name: str) -> Any:
+    """The session TimeZone as a tzinfo (UTC when Python's zoneinfo cannot resolve it)."""
+    tz = _tz_cache.get(name)
+    if tz is None:
+        import datetime as _dt
+
+        tz = _dt.timezone.utc
+        if name.upper() not in ("UTC", "ETC/UTC", "GMT", "Z", "UCT", "ZULU", "UNIVERSAL"):
+            try:
+                import zoneinfo
+
+                tz = zoneinfo.ZoneInfo(name)
+            except Exception:
+                tz = _fixed_offset_from_posix(name) or _dt.timezone.utc
+        _tz_cache[name] = tz
+    return tz
+
+
+def _fixed_offset_from_posix(name: str) -> Any:
+    """'<+03>-03' or 'UTC+3' style (POSIX: sign inverted) -> fixed offset, else None."""
+    import datetime as _dt
+    import re
+
+    m = re.fullmatch(r"(?:<[^>]*>|[A-Za-z]+)([+-]?)(\d{1,2})(?::(\d{2}))?", name)
+    if not m:
+        return None
+    sign = 1 if m.group(1) == "-" else -1
+    minutes = int(m.group(2)) * 60 + int(m.group(3) or 0)
+    return _dt.timezone(_dt.timedelta(minutes=sign * minutes))

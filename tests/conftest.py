@@ -1,0 +1,114 @@
+"""Suite-wide fixtures: one PostgreSQL server per session and connections to it.
+
+$PGDBAPI_TEST_DSN points the suite at an external server (superuser DSN to a scratch database)
+instead of starting one; tests that need the managed roles then skip.
+$PGDBAPI_IMPL=c makes a missing or broken compiled codec fail the whole run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if _HERE not in sys.path:  # pytest's default import mode adds it; other modes do not
+    sys.path.insert(0, _HERE)
+
+from pgserver import PgServer, find_bindir  # noqa: E402
+
+EXTERNAL_DSN_ENV = "PGDBAPI_TEST_DSN"
+
+
+def _codec_implementation() -> str:
+    """The codec in use, or why none imports."""
+    try:
+        import pgdbapi.codec
+    except Exception as exc:  # a broken build can raise more than ImportError
+        return f"unavailable ({type(exc).__name__}: {exc})"
+    return pgdbapi.codec.implementation
+
+
+def _server_version_line() -> str:
+    if os.environ.get(EXTERNAL_DSN_ENV):
+        return f"PostgreSQL: external server from ${EXTERNAL_DSN_ENV}"
+    try:
+        bindir = find_bindir()
+        out = subprocess.run(
+            [os.path.join(bindir, "postgres"), "--version"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        return f"PostgreSQL: no server binaries ({exc})"
+    return f"PostgreSQL: {out.stdout.strip()} from {bindir}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: takes seconds; deselect with -m 'not slow'")
+    config.addinivalue_line("markers", "server: needs a PostgreSQL server (added automatically)")
+    if os.environ.get("PGDBAPI_IMPL", "").strip().lower() == "c":
+        implementation = _codec_implementation()
+        if implementation != "c":
+            pytest.exit(
+                f"PGDBAPI_IMPL=c but the compiled codec is not in use: {implementation}. "
+                "Build it (pip install -e . or python setup.py build_ext --inplace).",
+                returncode=3,
+            )
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    impl = os.environ.get("PGDBAPI_IMPL") or "auto"
+    return [
+        f"pgdbapi codec: {_codec_implementation()} (PGDBAPI_IMPL={impl})",
+        _server_version_line(),
+    ]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "pg_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.server)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """The session's server: started here, or the external one from $PGDBAPI_TEST_DSN."""
+    external = os.environ.get(EXTERNAL_DSN_ENV)
+    if external:
+        yield PgServer.external(external)
+        return
+    with PgServer() as server:
+        yield server
+
+
+@pytest.fixture
+def managed_server(pg_server: PgServer) -> PgServer:
+    """The server with the harness's roles and pg_hba rules; skips for an external server."""
+    if not pg_server.managed:
+        pytest.skip(f"needs the managed test server's roles; ${EXTERNAL_DSN_ENV} is set")
+    return pg_server
+
+
+@pytest.fixture
+def dsn(pg_server: PgServer) -> str:
+    """Superuser over TCP to the test database."""
+    return pg_server.dsn()
+
+
+@pytest.fixture
+def conn(dsn: str) -> Iterator[Any]:
+    """A pgdbapi connection, closed afterwards."""
+    import pgdbapi
+
+    connection = pgdbapi.connect(dsn)
+    try:
+        yield connection
+    finally:
+        connection.close()

@@ -1,0 +1,77 @@
+"""executemany: pipelined Bind/Execute, batching, rowcount, errors, None typing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+import pgdbapi
+from pgdbapi import errors
+
+
+@pytest.fixture
+def table(conn: Any) -> Any:
+    cur = conn.cursor()
+    cur.execute("create temp table tm (id int primary key, name text, score float8, ts timestamp)")
+    return cur
+
+
+def test_executemany_inserts_and_counts(table: Any) -> None:
+    rows = [(i, f"n{i}", i / 2, dt.datetime(2024, 1, 1) + dt.timedelta(seconds=i)) for i in range(2500)]
+    table.executemany("insert into tm values (%s, %s, %s, %s)", rows)
+    assert table.rowcount == 2500
+    table.execute("select count(*), sum(id), max(ts) from tm")
+    assert table.fetchone() == (2500, sum(range(2500)), dt.datetime(2024, 1, 1) + dt.timedelta(seconds=2499))
+
+
+def test_executemany_named_and_generator(table: Any) -> None:
+    gen = ({"i": i, "n": None if i % 2 else "x"} for i in range(10))
+    table.executemany("insert into tm (id, name) values (%(i)s, %(n)s)", gen)
+    assert table.rowcount == 10
+    table.execute("select count(name) from tm")
+    assert table.fetchone() == (5,)
+
+
+def test_executemany_none_first_then_values(table: Any) -> None:
+    table.executemany("insert into tm (id, score) values (%s, %s)", [(1, None), (2, 1.5), (3, 7)])
+    table.execute("select score from tm order by id")
+    assert table.fetchall() == [(None,), (1.5,), (7.0,)]
+
+
+def test_executemany_update_rowcount(table: Any) -> None:
+    table.executemany("insert into tm (id) values (%s)", [(i,) for i in range(10)])
+    table.executemany("update tm set name = 'u' where id < %s", [(3,), (5,)])
+    assert table.rowcount == 8
+
+
+def test_executemany_error_stops_cleanly(conn: Any) -> None:
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("create temp table te (id int primary key)")
+    with pytest.raises(errors.UniqueViolation):
+        cur.executemany("insert into te values (%s)", [(1,), (2,), (1,), (3,)])
+    cur.execute("select 1")
+    assert cur.fetchone() == (1,)
+
+
+def test_executemany_error_in_later_batch(conn: Any) -> None:
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("create temp table te2 (id int primary key)")
+    params = [(i,) for i in range(3000)] + [(5,)]
+    with pytest.raises(pgdbapi.IntegrityError):
+        cur.executemany("insert into te2 values (%s)", params)
+    cur.execute("select count(*) from te2")
+    assert cur.fetchone() == (3000,)  # batches before the failing one committed (autocommit)
+
+
+def test_executemany_client_binding_fallback(table: Any) -> None:
+    table.executemany("insert into tm (id) select x from unnest(array[1,2,3]) x where x in %s", [((1, 2),), ((3,),)])
+    assert table.rowcount == 3
+
+
+def test_executemany_empty(table: Any) -> None:
+    table.executemany("insert into tm (id) values (%s)", [])
+    assert table.rowcount == -1

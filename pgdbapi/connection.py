@@ -15,7 +15,7 @@ from . import exceptions as exc
 from . import pyformat
 from .auth import Authenticator
 from .codec import impl as codec
-from .conninfo import ConnInfo, HostSpec, lookup_pgpass, resolve
+from .conninfo import ConnInfo, HostSpec, resolve
 from .exceptions import InterfaceError, OperationalError, ProgrammingError
 from .protocol import (
     AUTH,
@@ -172,8 +172,11 @@ class Connection:
         params.append(("client_encoding", "UTF8"))
         params.append(("DateStyle", "ISO"))
         params.append(("IntervalStyle", "postgres"))
+        if info.client_encoding and info.client_encoding.upper().replace("-", "") not in ("UTF8", "UNICODE"):
+            raise exc.NotSupportedError("pgdbapi speaks UTF8 only; client_encoding must be UTF8")
         if info.replication:
             params.append(("replication", info.replication))
+        params.extend(info.env_gucs.items())
         return params
 
     def _connect_host(self, host: HostSpec) -> None:
@@ -186,13 +189,7 @@ class Connection:
         try:
             if deadline is not None:
                 transport.settimeout(max(0.001, deadline - time.monotonic()))
-            password = self.info.password
-            if password is None:
-                password = lookup_pgpass(
-                    host.host or "localhost", host.port, self.info.dbname, self.info.user,
-                    self.info.params.get("passfile"),
-                )
-            auth = Authenticator(self.info.user, password)
+            auth = Authenticator(self.info.user, self.info.password_for(host))
             proto.wbuf.startup(PROTOCOL_3_0, self._startup_params())
             proto.expect(1)
             transport.send(proto.wbuf.take())

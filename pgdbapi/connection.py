@@ -323,6 +323,10 @@ class Connection:
             extra += 1
         return extra
 
+    def _discard_output(self) -> None:
+        """Forget a half-written request (a parameter failed to encode): nothing was sent."""
+        self._proto.wbuf = codec.WriteBuffer()
+
     def _began_transaction(self) -> bool:
         return not self._autocommit and self._proto.transaction_status == b"I"
 
@@ -373,14 +377,22 @@ class Connection:
         began = self._began_transaction()
         extra = self._write_prologue()
         preparing = False
-        if entry is None:
-            proto.write_extended(b"", sql, values, oids, ())
-        elif entry.name is None:
-            entry.name = cache.new_name()
-            preparing = True
-            proto.write_extended(entry.name, sql, values, oids, (), describe_statement=True)
-        else:
-            proto.write_extended(entry.name, None, values, oids, entry.result_formats, preset=entry.preset)
+        name = b""
+        try:
+            if entry is None:
+                proto.write_extended(b"", sql, values, oids, ())
+            elif entry.name is None:
+                preparing = True
+                name = cache.new_name()
+                proto.write_extended(name, sql, values, oids, (), describe_statement=True)
+            else:
+                proto.write_extended(entry.name, None, values, oids, entry.result_formats, preset=entry.preset)
+        except BaseException:
+            self._discard_output()
+            raise
+        if preparing:
+            assert entry is not None
+            entry.name = name
         try:
             results = self._run(1 + extra)
         except exc.Error as e:
@@ -434,41 +446,55 @@ class Connection:
                     for r in self._simple(self._client_sql(pq, params)):
                         total = _add_count(total, r.rowcount)
                 return total
-            proto = self._proto
-            w = proto.wbuf
             sql = pq.server_sql
-            oids: tuple[int, ...] | None = None
-            batch: list[list[Any]] = []
-            for params in _chain(first, it):
-                batch.append(pyformat.server_params(pq, params))
-                if len(batch) >= EXECUTEMANY_BATCH_ROWS or len(w) >= EXECUTEMANY_BATCH_BYTES:
-                    oids, total = self._executemany_batch(sql, batch, oids, total)
-                    batch = []
-            if batch:
-                oids, total = self._executemany_batch(sql, batch, oids, total)
+            rows = _chain(first, it)
+            batch = [pyformat.server_params(pq, p) for p in _take(rows, EXECUTEMANY_BATCH_ROWS)]
+            oids = _column_oids(batch)
+            while batch:
+                total = self._executemany_batch(sql, oids, batch, rows, pq, total)
+                batch = []
             return total
 
     def _executemany_batch(
-        self, sql: bytes, batch: list[list[Any]], oids: tuple[int, ...] | None, total: int
-    ) -> tuple[tuple[int, ...], int]:
+        self, sql: bytes, oids: tuple[int, ...], first: list[list[Any]], rows: Any, pq: Any, total: int
+    ) -> int:
+        """Send Parse + Bind/Execute per parameter set + one Sync, for ``first`` then for
+        more of ``rows`` until the batch holds EXECUTEMANY_BATCH_ROWS sets or
+        EXECUTEMANY_BATCH_BYTES bytes; loops until ``rows`` is exhausted."""
         proto = self._proto
         w = proto.wbuf
-        began = self._began_transaction()
-        extra = self._write_prologue()
-        if oids is None:
-            oids = _column_oids(batch)
-        w.parse(b"", sql, oids)
         ctx = proto.ctx
-        for values in batch:
-            w.bind(b"", b"", values, oids, (), ctx)
-            w.execute(b"", 0)
-        w.sync()
-        results = self._run(1 + extra)
-        if began:
-            results = results[1:]
-        for r in results:
-            total = _add_count(total, r.rowcount)
-        return oids, total
+        while True:
+            began = self._began_transaction()
+            extra = self._write_prologue()
+            exhausted = False
+            try:
+                w.parse(b"", sql, oids)
+                count = 0
+                for values in first:
+                    w.bind(b"", b"", values, oids, (), ctx)
+                    w.execute(b"", 0)
+                    count += 1
+                first = []
+                while count < EXECUTEMANY_BATCH_ROWS and len(w) < EXECUTEMANY_BATCH_BYTES:
+                    params = next(rows, None)
+                    if params is None:
+                        exhausted = True
+                        break
+                    w.bind(b"", b"", pyformat.server_params(pq, params), oids, (), ctx)
+                    w.execute(b"", 0)
+                    count += 1
+                w.sync()
+            except BaseException:
+                self._discard_output()
+                raise
+            results = self._run(1 + extra)
+            if began:
+                results = results[1:]
+            for r in results:
+                total = _add_count(total, r.rowcount)
+            if exhausted:
+                return total
 
     def _simple_control(self, sql: bytes) -> None:
         """A transaction-control statement, never wrapped in BEGIN."""
@@ -863,6 +889,15 @@ def _add_count(total: int, count: int) -> int:
     if count < 0:
         return total
     return count if total < 0 else total + count
+
+
+def _take(it: Any, n: int) -> list[Any]:
+    out = []
+    for item in it:
+        out.append(item)
+        if len(out) >= n:
+            break
+    return out
 
 
 def _chain(first: Any, rest: Any) -> Any:

@@ -94,7 +94,9 @@ def _server_version_num(text: str) -> int:
     major = nums[0]
     if major >= 10:
         return major * 10000 + (nums[1] if len(nums) > 1 else 0)
-    return major * 10000 + (nums[1] if len(nums) > 1 else 0) * 100 + (nums[2] if len(nums) > 2 else 0)
+    return (
+        major * 10000 + (nums[1] if len(nums) > 1 else 0) * 100 + (nums[2] if len(nums) > 2 else 0)
+    )
 
 
 class Connection:
@@ -122,7 +124,9 @@ class Connection:
         max_message_size: int = 1 << 30,
     ) -> None:
         if binding not in _BINDINGS:
-            raise ProgrammingError(f"binding must be one of {', '.join(_BINDINGS)}, not {binding!r}")
+            raise ProgrammingError(
+                f"binding must be one of {', '.join(_BINDINGS)}, not {binding!r}"
+            )
         self.info = info
         self.cursor_factory = cursor_factory
         self.binding = binding
@@ -172,7 +176,10 @@ class Connection:
         params.append(("client_encoding", "UTF8"))
         params.append(("DateStyle", "ISO"))
         params.append(("IntervalStyle", "postgres"))
-        if info.client_encoding and info.client_encoding.upper().replace("-", "") not in ("UTF8", "UNICODE"):
+        if info.client_encoding and info.client_encoding.upper().replace("-", "") not in (
+            "UTF8",
+            "UNICODE",
+        ):
             raise exc.NotSupportedError("pgdbapi speaks UTF8 only; client_encoding must be UTF8")
         if info.replication:
             params.append(("replication", info.replication))
@@ -386,7 +393,9 @@ class Connection:
                 name = cache.new_name()
                 proto.write_extended(name, sql, values, oids, (), describe_statement=True)
             else:
-                proto.write_extended(entry.name, None, values, oids, entry.result_formats, preset=entry.preset)
+                proto.write_extended(
+                    entry.name, None, values, oids, entry.result_formats, preset=entry.preset
+                )
         except BaseException:
             self._discard_output()
             raise
@@ -421,7 +430,9 @@ class Connection:
         formats = StatementCache.result_formats_for(fields)
         entry.result_formats = formats
         if fields:
-            per_col = formats * len(fields) if len(formats) == 1 else (formats or (0,) * len(fields))
+            per_col = (
+                formats * len(fields) if len(formats) == 1 else (formats or (0,) * len(fields))
+            )
             cols = [(f[3], fmt) for f, fmt in zip(fields, per_col)]
             shown = [f[:6] + (fmt,) for f, fmt in zip(fields, per_col)]
             entry.preset = PresetResult(shown, codec.RowDecoder(cols, self._proto.ctx))
@@ -456,7 +467,13 @@ class Connection:
             return total
 
     def _executemany_batch(
-        self, sql: bytes, oids: tuple[int, ...], first: list[list[Any]], rows: Any, pq: Any, total: int
+        self,
+        sql: bytes,
+        oids: tuple[int, ...],
+        first: list[list[Any]],
+        rows: Any,
+        pq: Any,
+        total: int,
     ) -> int:
         """Send Parse + Bind/Execute per parameter set + one Sync, for ``first`` then for
         more of ``rows`` until the batch holds EXECUTEMANY_BATCH_ROWS sets or
@@ -591,7 +608,8 @@ class Connection:
         """In autocommit mode the characteristics go to the session defaults (as psycopg2)."""
         iso = _ISOLATION_NAMES.get(self._isolation_level or -1, "DEFAULT")
         stmts = [
-            "SET default_transaction_isolation TO " + (f"'{iso.lower()}'" if iso != "DEFAULT" else "DEFAULT"),
+            "SET default_transaction_isolation TO "
+            + (f"'{iso.lower()}'" if iso != "DEFAULT" else "DEFAULT"),
             "SET default_transaction_read_only TO "
             + ("DEFAULT" if self._readonly is None else ("on" if self._readonly else "off")),
             "SET default_transaction_deferrable TO "
@@ -662,7 +680,9 @@ class Connection:
             self._check()
             if xid is None:
                 if self._tpc_xid is None:
-                    raise ProgrammingError(f"tpc_{verb.decode().lower()} must be called in a two-phase transaction")
+                    raise ProgrammingError(
+                        f"tpc_{verb.decode().lower()} must be called in a two-phase transaction"
+                    )
                 if self._tpc_prepared:
                     self._simple_control(verb + b" PREPARED " + _quote_gid(self._tpc_xid))
                 elif self._proto.transaction_status != b"I":
@@ -671,7 +691,9 @@ class Connection:
                 self._tpc_prepared = False
                 return
             if self._proto.transaction_status != b"I" or self._tpc_xid is not None:
-                raise ProgrammingError("tpc_commit/tpc_rollback with an xid must be called outside a transaction")
+                raise ProgrammingError(
+                    "tpc_commit/tpc_rollback with an xid must be called outside a transaction"
+                )
             target = xid if isinstance(xid, Xid) else Xid.from_string(str(xid))
             self._simple_control(verb + b" PREPARED " + _quote_gid(target))
 
@@ -679,7 +701,8 @@ class Connection:
         with self._lock:
             self._check()
             results = self.execute(
-                "SELECT gid, prepared, owner, database FROM pg_catalog.pg_prepared_xacts ORDER BY gid"
+                "SELECT gid, prepared, owner, database"
+                " FROM pg_catalog.pg_prepared_xacts ORDER BY gid"
             )
             return [recovered(row) for row in results[-1].rows]
 
@@ -700,7 +723,9 @@ class Connection:
         if name is not None:
             from .cursor import NamedCursor
 
-            if factory is not None and not (isinstance(factory, type) and issubclass(factory, NamedCursor)):
+            if factory is not None and not (
+                isinstance(factory, type) and issubclass(factory, NamedCursor)
+            ):
                 from .cursor import Cursor
 
                 if factory is Cursor:
@@ -941,7 +966,12 @@ def _parse_tristate(value: Any, what: str) -> bool | None:
     raise ProgrammingError(f"bad value for {what}: {value!r}")
 
 
-_PY_ONLY_KEYS = ("prepare_threshold", "prepared_statement_cache_size", "binding", "max_message_size")
+_PY_ONLY_KEYS = (
+    "prepare_threshold",
+    "prepared_statement_cache_size",
+    "binding",
+    "max_message_size",
+)
 
 
 def connect(

@@ -147,7 +147,9 @@ class Cursor:
         self._check()
         return self.connection.mogrify(query, vars)
 
-    def callproc(self, procname: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None) -> Any:
+    def callproc(
+        self, procname: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None
+    ) -> Any:
         """``SELECT * FROM procname(...)`` as psycopg2 builds it; returns the parameters."""
         self._check()
         if parameters is None:

@@ -55,18 +55,36 @@ class DBAPITypeObject:
 
 STRING = DBAPITypeObject(
     "STRING",
-    _oids.TEXT, _oids.VARCHAR, _oids.BPCHAR, _oids.NAME, _oids.CHAR, _oids.UNKNOWN,
-    _oids.JSON, _oids.JSONB, _oids.XML,
+    _oids.TEXT,
+    _oids.VARCHAR,
+    _oids.BPCHAR,
+    _oids.NAME,
+    _oids.CHAR,
+    _oids.UNKNOWN,
+    _oids.JSON,
+    _oids.JSONB,
+    _oids.XML,
 )
 BINARY = DBAPITypeObject("BINARY", _oids.BYTEA)
 NUMBER = DBAPITypeObject(
     "NUMBER",
-    _oids.INT2, _oids.INT4, _oids.INT8, _oids.FLOAT4, _oids.FLOAT8, _oids.NUMERIC,
-    _oids.MONEY, _oids.OID,
+    _oids.INT2,
+    _oids.INT4,
+    _oids.INT8,
+    _oids.FLOAT4,
+    _oids.FLOAT8,
+    _oids.NUMERIC,
+    _oids.MONEY,
+    _oids.OID,
 )
 DATETIME = DBAPITypeObject(
     "DATETIME",
-    _oids.DATE, _oids.TIME, _oids.TIMETZ, _oids.TIMESTAMP, _oids.TIMESTAMPTZ, _oids.INTERVAL,
+    _oids.DATE,
+    _oids.TIME,
+    _oids.TIMETZ,
+    _oids.TIMESTAMP,
+    _oids.TIMESTAMPTZ,
+    _oids.INTERVAL,
 )
 ROWID = DBAPITypeObject("ROWID", _oids.OID, _oids.TID)
 
@@ -127,7 +145,7 @@ class Column(tuple):  # type: ignore[type-arg]
 
     @classmethod
     def from_field(cls, field: tuple[str, int, int, int, int, int, int]) -> "Column":
-        """Build from a parsed RowDescription field (name, table, attnum, oid, typlen, typmod, fmt)."""
+        """From a parsed RowDescription field (name, table, attnum, oid, typlen, typmod, fmt)."""
         name, table_oid, attnum, oid, typlen, typmod, _fmt = field
         precision = scale = None
         internal: int | None = typlen if typlen >= 0 else None
@@ -136,7 +154,9 @@ class Column(tuple):  # type: ignore[type-arg]
             scale = (typmod - 4) & 0xFFFF
         elif oid in (_oids.VARCHAR, _oids.BPCHAR) and typmod >= 4:
             internal = typmod - 4
-        return cls(name, oid, None, internal, precision, scale, None, table_oid or None, attnum or None)
+        return cls(
+            name, oid, None, internal, precision, scale, None, table_oid or None, attnum or None
+        )
 
     def __repr__(self) -> str:
         return f"Column(name={self[0]!r}, type_code={self[1]!r})"

@@ -31,7 +31,9 @@ _unpack_ii = struct.Struct("!ii").unpack_from
 _unpack_h = struct.Struct("!h").unpack_from
 
 # Command tags whose last word is a row count.
-_COUNTED = frozenset((b"INSERT", b"UPDATE", b"DELETE", b"SELECT", b"MOVE", b"FETCH", b"COPY", b"MERGE"))
+_COUNTED = frozenset(
+    (b"INSERT", b"UPDATE", b"DELETE", b"SELECT", b"MOVE", b"FETCH", b"COPY", b"MERGE")
+)
 
 
 class Result:
@@ -205,7 +207,9 @@ class Protocol:
                     self.on_notice(notice)
             elif mtype == 0x53:  # 'S' ParameterStatus
                 name, _, value = body.rstrip(b"\0").partition(b"\0")
-                self._set_parameter(name.decode("utf-8", "replace"), value.decode("utf-8", "replace"))
+                self._set_parameter(
+                    name.decode("utf-8", "replace"), value.decode("utf-8", "replace")
+                )
             elif mtype == 0x41:  # 'A' NotificationResponse
                 (pid,) = _unpack_i(body, 0)
                 channel, _, payload = body[4:].rstrip(b"\0").partition(b"\0")

@@ -138,7 +138,9 @@ def test_wrong_password(managed_server: Any, role: str, method_word: str) -> Non
 
 
 @pytest.mark.parametrize("role", ["pw_user", "md5_user", "scram_user"])
-def test_missing_password_names_method(managed_server: Any, role: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_password_names_method(
+    managed_server: Any, role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PGPASSFILE", os.devnull)
     monkeypatch.delenv("PGPASSWORD", raising=False)
     with pytest.raises(pgdbapi.OperationalError, match="(?i)no password"):
@@ -174,10 +176,15 @@ def test_parameter_status_and_backend_key(conn: Any) -> None:
 
 
 def test_startup_parameters(pg_server: Any) -> None:
-    conn = pgdbapi.connect(pg_server.dsn(), options="-c statement_timeout=1234", application_name="pgd")
+    conn = pgdbapi.connect(
+        pg_server.dsn(), options="-c statement_timeout=1234", application_name="pgd"
+    )
     try:
         assert _one(conn, "show statement_timeout") == "1234ms"
-        assert _one(conn, "select application_name from pg_stat_activity where pid = pg_backend_pid()") == "pgd"
+        assert (
+            _one(conn, "select application_name from pg_stat_activity where pid = pg_backend_pid()")
+            == "pgd"
+        )
     finally:
         conn.close()
 
@@ -298,6 +305,8 @@ def test_refused_auth_methods_are_named(code: int, name: str) -> None:
     lsock, port = _fake_auth_server(code)
     try:
         with pytest.raises(pgdbapi.OperationalError, match=name):
-            pgdbapi.connect(host="127.0.0.1", port=port, user="u", dbname="d", password="p", connect_timeout=5)
+            pgdbapi.connect(
+                host="127.0.0.1", port=port, user="u", dbname="d", password="p", connect_timeout=5
+            )
     finally:
         lsock.close()

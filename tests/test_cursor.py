@@ -18,7 +18,9 @@ def cur(conn: Any) -> Any:
 
 def test_description(cur: Any) -> None:
     assert cur.description is None
-    cur.execute("select 1::int4 as a, 'x'::text as b, 1.5::numeric(10,2) as c, 'ab'::varchar(5) as d")
+    cur.execute(
+        "select 1::int4 as a, 'x'::text as b, 1.5::numeric(10,2) as c, 'ab'::varchar(5) as d"
+    )
     desc = cur.description
     assert [d[0] for d in desc] == ["a", "b", "c", "d"]
     assert all(len(d) == 7 for d in desc)

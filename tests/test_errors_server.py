@@ -93,7 +93,11 @@ def test_raise_exception_custom_fields(conn: Any) -> None:
         ("select * from nope", errors.UndefinedTable, pgdbapi.ProgrammingError),
         ("select 'x'::int", errors.InvalidTextRepresentation, pgdbapi.DataError),
         ("rollback to savepoint nope", errors.InvalidSavepointSpecification, pgdbapi.InternalError),
-        ("set statement_timeout = 1; select pg_sleep(1)", errors.QueryCanceled, pgdbapi.OperationalError),
+        (
+            "set statement_timeout = 1; select pg_sleep(1)",
+            errors.QueryCanceled,
+            pgdbapi.OperationalError,
+        ),
     ],
 )
 def test_sqlstate_classes(conn: Any, sql: str, cls: type, base: type) -> None:

@@ -19,11 +19,17 @@ def table(conn: Any) -> Any:
 
 
 def test_executemany_inserts_and_counts(table: Any) -> None:
-    rows = [(i, f"n{i}", i / 2, dt.datetime(2024, 1, 1) + dt.timedelta(seconds=i)) for i in range(2500)]
+    rows = [
+        (i, f"n{i}", i / 2, dt.datetime(2024, 1, 1) + dt.timedelta(seconds=i)) for i in range(2500)
+    ]
     table.executemany("insert into tm values (%s, %s, %s, %s)", rows)
     assert table.rowcount == 2500
     table.execute("select count(*), sum(id), max(ts) from tm")
-    assert table.fetchone() == (2500, sum(range(2500)), dt.datetime(2024, 1, 1) + dt.timedelta(seconds=2499))
+    assert table.fetchone() == (
+        2500,
+        sum(range(2500)),
+        dt.datetime(2024, 1, 1) + dt.timedelta(seconds=2499),
+    )
 
 
 def test_executemany_named_and_generator(table: Any) -> None:
@@ -68,7 +74,10 @@ def test_executemany_error_in_later_batch(conn: Any) -> None:
 
 
 def test_executemany_client_binding_fallback(table: Any) -> None:
-    table.executemany("insert into tm (id) select x from unnest(array[1,2,3]) x where x in %s", [((1, 2),), ((3,),)])
+    table.executemany(
+        "insert into tm (id) select x from unnest(array[1,2,3]) x where x in %s",
+        [((1, 2),), ((3,),)],
+    )
     assert table.rowcount == 3
 
 

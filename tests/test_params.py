@@ -123,7 +123,10 @@ def test_do_block_with_param(binding_conn: Any) -> None:
 
 def test_several_statements_with_params(binding_conn: Any) -> None:
     cur = binding_conn.cursor()
-    cur.execute("create temp table tmulti (x int); insert into tmulti values (%s), (%s); select sum(x) from tmulti", (1, 2))
+    cur.execute(
+        "create temp table tmulti (x int); insert into tmulti values (%s), (%s); select sum(x) from tmulti",
+        (1, 2),
+    )
     assert cur.fetchone() == (3,)
     binding_conn.rollback()
 
@@ -180,7 +183,9 @@ def test_server_binding_sends_dollar_params(dsn: str) -> None:
     conn = pgdbapi.connect(dsn)
     try:
         cur = conn.cursor()
-        cur.execute("select query from pg_stat_activity where pid = pg_backend_pid() and %s", (True,))
+        cur.execute(
+            "select query from pg_stat_activity where pid = pg_backend_pid() and %s", (True,)
+        )
         assert "$1" in cur.fetchone()[0]
     finally:
         conn.close()

@@ -126,7 +126,9 @@ def test_set_isolation_level_autocommit(conn: Any) -> None:
     conn.set_isolation_level(extensions.ISOLATION_LEVEL_AUTOCOMMIT)
     assert conn.autocommit is True
     conn.set_isolation_level(extensions.ISOLATION_LEVEL_SERIALIZABLE)
-    assert conn.autocommit is False and conn.isolation_level == extensions.ISOLATION_LEVEL_SERIALIZABLE
+    assert (
+        conn.autocommit is False and conn.isolation_level == extensions.ISOLATION_LEVEL_SERIALIZABLE
+    )
 
 
 def test_connection_status(conn: Any) -> None:

@@ -86,6 +86,8 @@ def test_all_hosts_failing_lists_each(pg_server: Any) -> None:
         ports.append(s.getsockname()[1])
         s.close()
     with pytest.raises(pgdbapi.OperationalError) as info:
-        pgdbapi.connect(host="127.0.0.1,127.0.0.1", port=f"{ports[0]},{ports[1]}", user="x", dbname="x")
+        pgdbapi.connect(
+            host="127.0.0.1,127.0.0.1", port=f"{ports[0]},{ports[1]}", user="x", dbname="x"
+        )
     text = str(info.value)
     assert str(ports[0]) in text and str(ports[1]) in text

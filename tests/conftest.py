@@ -34,8 +34,13 @@ def _codec_implementation() -> str:
 
 
 def _server_version_line() -> str:
-    if os.environ.get(EXTERNAL_DSN_ENV):
-        return f"PostgreSQL: external server from ${EXTERNAL_DSN_ENV}"
+    external = os.environ.get(EXTERNAL_DSN_ENV)
+    if external:
+        try:
+            version = f"server_version_num {PgServer.external(external).version}"
+        except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+            version = f"unreachable ({exc})"
+        return f"PostgreSQL: external server from ${EXTERNAL_DSN_ENV}, {version}"
     try:
         bindir = find_bindir()
         out = subprocess.run(

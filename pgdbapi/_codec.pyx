@@ -1,0 +1,113 @@
+# cython: language_level=3
+"""The compiled codec: message framing, DataRow decoding and Bind encoding in C.
+
+Behaviour is specified in ``docs/codec.md``; the pure-Python twin ``_pycodec`` gives the
+same results for every input (``tests/test_codec_twins.py`` holds the two to it).  This
+module is only about speed, so the hot paths work on raw ``char*`` views of the receive
+buffer and build Python objects directly with the C API.
+
+The code is split by concern into include files, in dependency order:
+
+* ``_codec_bytes.pxi``  big-endian access, errors, the growable output buffer;
+* ``_codec_decode.pxi`` value decoders (text and binary) and the decoder-code table;
+* ``_codec_arrays.pxi`` array decoding (both formats);
+* ``_codec_encode.pxi`` ``infer_oid`` / ``encode_param`` and the binary/text encoders;
+* ``_codec_framing.pxi`` ``ReadBuffer``, ``RowDecoder``, ``WriteBuffer``, RowDescription.
+"""
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
+from cpython.datetime cimport (
+    PyDateTime_CheckExact,
+    PyDateTime_Check,
+    PyDate_CheckExact,
+    PyDate_Check,
+    PyTime_Check,
+    PyDelta_Check,
+    date_new,
+    datetime_new,
+    time_new,
+    timedelta_new,
+    import_datetime,
+)
+from cpython.list cimport PyList_Append, PyList_New, PyList_SET_ITEM
+from cpython.long cimport PyLong_FromLongLong, PyLong_FromUnsignedLongLong
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.math cimport isinf, isnan
+from libc.stdint cimport (
+    INT32_MIN,
+    INT64_MIN,
+    int16_t,
+    int32_t,
+    int64_t,
+    uint8_t,
+    uint16_t,
+    uint32_t,
+    uint64_t,
+)
+from libc.string cimport memcpy, memmove
+
+import datetime as _datetime
+import decimal as _decimal
+import json as _json
+import uuid as _uuid
+
+from pgdbapi._codec_contract import Encoded
+from pgdbapi.exceptions import DataError, InterfaceError, OperationalError, ProgrammingError
+
+import_datetime()
+
+IMPLEMENTATION = "c"
+
+__all__ = [
+    "IMPLEMENTATION",
+    "Encoded",
+    "TypeContext",
+    "ReadBuffer",
+    "WriteBuffer",
+    "RowDecoder",
+    "decode_value",
+    "has_binary",
+    "infer_oid",
+    "encode_param",
+    "parse_row_description",
+]
+
+include "_codec_bytes.pxi"
+include "_codec_decode.pxi"
+include "_codec_arrays.pxi"
+include "_codec_encode.pxi"
+include "_codec_framing.pxi"
+
+
+cdef class TypeContext:
+    """Session state value conversion depends on; the connection keeps it current."""
+
+    cdef public object timezone
+
+    def __init__(self):
+        self.timezone = _UTC
+
+    def __repr__(self):
+        return f"TypeContext(timezone={self.timezone!r})"
+
+
+def decode_value(oid, fmt, data, ctx):
+    """Decode one value of type ``oid`` in format ``fmt`` (0 text, 1 binary)."""
+    cdef int code = _decoder_code(oid, fmt)
+    cdef const char* p
+    cdef Py_ssize_t n
+    if not isinstance(data, bytes):
+        data = bytes(data)
+    p = PyBytes_AS_STRING(data)
+    n = PyBytes_GET_SIZE(data)
+    return _decode_guarded(code, <uint32_t>oid, p, n, ctx.timezone if _needs_tz(code) else None)
+
+
+def has_binary(oid):
+    """True for the OIDs whose results the connection may request in binary."""
+    return oid in _BINARY_OIDS

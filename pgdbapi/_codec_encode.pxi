@@ -1,0 +1,491 @@
+# Parameters: infer_oid() picks the OID sent in Parse, encode_param() and
+# WriteBuffer.bind() write binary when the inferred OID is the declared one and text
+# otherwise (docs/codec.md "Encoding").  Encoders append straight into an _Out buffer.
+
+from cpython.object cimport PyObject_Str
+
+_Date = _datetime.date
+_DateTime = _datetime.datetime
+_Time = _datetime.time
+_TimeDelta = _datetime.timedelta
+_float_repr = float.__repr__
+_int_repr = int.__repr__
+_decimal_str = _decimal.Decimal.__str__
+
+# Element OID -> array OID for the element types infer_oid() can produce.
+_ARRAY_OF = {
+    16: 1000, 23: 1007, 20: 1016, 1700: 1231, 701: 1022, 25: 1009, 17: 1001,
+    1114: 1115, 1184: 1185, 1082: 1182, 1083: 1183, 1266: 1270, 1186: 1187, 2950: 2951,
+}
+
+DEF INT4_MIN = -2147483648
+DEF INT4_MAX = 2147483647
+DEF INT8_MIN = -9223372036854775808
+DEF INT8_MAX = 9223372036854775807
+
+
+cdef object _cant_adapt(object value):
+    return ProgrammingError(f"can't adapt type '{type(value).__name__}'")
+
+
+cdef inline int64_t _int_oid(object v) except -1:
+    """int4 / int8 / numeric, by range."""
+    if INT4_MIN <= v <= INT4_MAX:
+        return 23
+    if INT8_MIN <= v <= INT8_MAX:
+        return 20
+    return 1700
+
+
+cdef inline bint _is_aware_datetime(object v) except -1:
+    return v.tzinfo is not None and v.utcoffset() is not None
+
+
+cdef inline bint _is_aware_time(object v) except -1:
+    return v.tzinfo is not None and v.utcoffset() is not None
+
+
+cdef int64_t _scalar_oid(object v) except -1:
+    """OID of a non-list, non-None value (0 for str); ProgrammingError if unadaptable."""
+    cdef type t = type(v)
+    if t is int:
+        return _int_oid(v)
+    if t is str:
+        return 0
+    if t is float:
+        return 701
+    if t is bool:
+        return 16
+    if t is _Decimal:
+        return 1700
+    if t is _DateTime:
+        return 1184 if _is_aware_datetime(v) else 1114
+    if t is _Date:
+        return 1082
+    if t is bytes:
+        return 17
+    if t is _UUID:
+        return 2950
+    # Subclasses, in the documented order.
+    if isinstance(v, bool):
+        return 16
+    if isinstance(v, int):
+        return _int_oid(v)
+    if isinstance(v, float):
+        return 701
+    if isinstance(v, _Decimal):
+        return 1700
+    if isinstance(v, str):
+        return 0
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return 17
+    if isinstance(v, _DateTime):
+        return 1184 if _is_aware_datetime(v) else 1114
+    if isinstance(v, _Date):
+        return 1082
+    if isinstance(v, _Time):
+        return 1266 if _is_aware_time(v) else 1083
+    if isinstance(v, _TimeDelta):
+        return 1186
+    if isinstance(v, _UUID):
+        return 2950
+    raise _cant_adapt(v)
+
+
+cdef class _ListInfo:
+    """Shape and element type of a (nested) list parameter."""
+
+    cdef list dims          # length per dimension
+    cdef list leaves        # leaf values in row-major order (None included)
+    cdef int64_t elem_oid   # 0: no common element type -> text format
+    cdef bint has_null
+
+
+cdef int _collect(object obj, list dims, int depth, list leaves) except -1:
+    """Check obj against the shape in dims and append its leaves (rectangular or DataError)."""
+    if len(obj) != <Py_ssize_t>dims[depth]:
+        raise DataError("nested lists must be rectangular (sub-lists of different lengths)")
+    if depth + 1 < len(dims):
+        for x in obj:
+            if not isinstance(x, list):
+                raise DataError("nested lists must be rectangular (list mixed with a value)")
+            _collect(x, dims, depth + 1, leaves)
+    else:
+        for x in obj:
+            if isinstance(x, list):
+                raise DataError("nested lists must be rectangular (list mixed with a value)")
+            leaves.append(x)
+    return 0
+
+
+cdef _ListInfo _list_info(list value):
+    """Shape, leaves and the shared element OID of a list (see docs/codec.md)."""
+    cdef _ListInfo info = _ListInfo.__new__(_ListInfo)
+    cdef object cur = value
+    cdef int64_t oid, int_oid = 0, other = -1
+    cdef bint mixed = False
+    info.dims = [len(value)]
+    while len(cur) and isinstance(cur[0], list):
+        cur = cur[0]
+        info.dims.append(len(cur))
+    if len(info.dims) > MAXDIM:
+        raise DataError(f"lists nested deeper than {MAXDIM} levels cannot be sent")
+    info.leaves = []
+    _collect(value, info.dims, 0, info.leaves)
+    info.has_null = False
+    for x in info.leaves:
+        if x is None:
+            info.has_null = True
+            continue
+        if isinstance(x, Encoded):
+            raise ProgrammingError("can't adapt type 'Encoded' inside a list")
+        oid = _scalar_oid(x)
+        if oid == 0:
+            oid = 25
+        if (oid == 23 or oid == 20 or oid == 1700) and isinstance(x, int) \
+                and not isinstance(x, bool):
+            if oid == 1700 or (oid == 20 and int_oid != 1700) or int_oid == 0:
+                int_oid = oid
+            oid = -2         # "some int": widened below
+        if other == -1:
+            other = oid
+        elif other != oid:
+            mixed = True
+    if other == -1 or mixed:
+        info.elem_oid = 0
+    elif other == -2:
+        info.elem_oid = int_oid
+    else:
+        info.elem_oid = other
+    return info
+
+
+cdef int64_t _infer(object value) except -1:
+    if value is None:
+        return 0
+    if type(value) is list or (isinstance(value, list)):
+        info = _list_info(value)
+        return _ARRAY_OF[info.elem_oid] if info.elem_oid else 0
+    if isinstance(value, Encoded):
+        return value.oid
+    return _scalar_oid(value)
+
+
+def infer_oid(value):
+    """The OID sent in Parse for a parameter (0 lets the server infer it)."""
+    return _infer(value)
+
+
+# --- binary encoders -----------------------------------------------------------------------
+
+cdef int64_t _usecs_of_time(object v) except? -1:
+    return ((<int64_t>v.hour * 60 + v.minute) * 60 + v.second) * USECS_PER_SEC + v.microsecond
+
+
+cdef int64_t _usecs_of_delta(object d) except? -1:
+    return (<int64_t>d.days * 86400 + d.seconds) * USECS_PER_SEC + d.microseconds
+
+
+cdef int64_t _usecs_of_datetime(object v, bint aware) except? -1:
+    """µs since 2000-01-01 (aware values converted to UTC)."""
+    cdef int64_t days = <int64_t>v.toordinal() - PG_EPOCH_ORDINAL
+    cdef int64_t us = days * USECS_PER_DAY + _usecs_of_time(v)
+    if aware:
+        us -= _usecs_of_delta(v.utcoffset())
+    return us
+
+
+cdef int _put_numeric_digits(_Out out, bint negative, str digits, int64_t exp) except -1:
+    """numeric binary for the decimal digit string ``digits`` times 10**exp."""
+    cdef int64_t dscale = -exp if exp < 0 else 0
+    cdef int64_t nint, weight
+    cdef str intpart, frac
+    cdef list groups
+    cdef Py_ssize_t i
+    if digits.strip("0") == "":
+        if dscale > 0x3FFF:
+            raise DataError("numeric scale too large to send in binary")
+        out.put_u16(0)
+        out.put_u16(0)
+        out.put_u16(0)
+        out.put_u16(<uint16_t>dscale)
+        return 0
+    digits = digits.lstrip("0")
+    if dscale > 0x3FFF:
+        raise DataError("numeric scale too large to send in binary")
+    nint = len(digits) + exp
+    if nint > 4 * 32768:
+        raise DataError("numeric too large to send in binary")
+    if exp >= 0:
+        intpart = digits + "0" * exp
+        frac = ""
+    elif nint > 0:
+        intpart = digits[:nint]
+        frac = digits[nint:]
+    else:
+        intpart = ""
+        frac = "0" * (-nint) + digits
+    intpart = "0" * ((4 - len(intpart) % 4) % 4) + intpart
+    frac = frac + "0" * ((4 - len(frac) % 4) % 4)
+    weight = len(intpart) // 4 - 1
+    groups = [int(intpart[i:i + 4]) for i in range(0, len(intpart), 4)]
+    groups += [int(frac[i:i + 4]) for i in range(0, len(frac), 4)]
+    i = 0
+    while groups[i] == 0:
+        i += 1
+    weight -= i
+    del groups[:i]
+    while groups[len(groups) - 1] == 0:
+        groups.pop()
+    out.put_u16(<uint16_t>len(groups))
+    out.put_u16(<uint16_t><int16_t>weight)
+    out.put_u16(0x4000 if negative else 0)
+    out.put_u16(<uint16_t>dscale)
+    for g in groups:
+        out.put_u16(<uint16_t>g)
+    return 0
+
+
+cdef int _put_numeric(_Out out, object v) except -1:
+    """numeric binary of an int or Decimal (NaN / ±Infinity as specials; sNaN refused)."""
+    if isinstance(v, int):
+        return _put_numeric_digits(out, v < 0, _int_repr(abs(v)), 0)
+    if v.is_snan():
+        raise DataError("sNaN cannot be sent to PostgreSQL")
+    if v.is_nan() or v.is_infinite():
+        out.put_u16(0)
+        out.put_u16(0)
+        out.put_u16(0xC000 if v.is_nan() else (0xF000 if v.is_signed() else 0xD000))
+        out.put_u16(0)
+        return 0
+    sign, digits, exp = v.as_tuple()
+    return _put_numeric_digits(out, sign == 1, "".join(map(str, digits)), exp)
+
+
+cdef int _put_binary(_Out out, object v, int64_t oid) except -1:
+    """Binary encoding of v for its inferred OID (without the length prefix)."""
+    cdef double d
+    cdef uint64_t u
+    cdef int64_t off
+    if oid == 23:
+        out.put_u32(<uint32_t><int32_t>v)
+    elif oid == 20:
+        out.put_u64(<uint64_t><int64_t>v)
+    elif oid == 25 or oid == 0:
+        out.put_str(v)
+    elif oid == 701:
+        d = v
+        memcpy(&u, &d, 8)
+        out.put_u64(u)
+    elif oid == 16:
+        out.put_byte(1 if v else 0)
+    elif oid == 1700:
+        _put_numeric(out, v)
+    elif oid == 17:
+        out.put_bytes_obj(v)
+    elif oid == 1114:
+        out.put_u64(<uint64_t>_usecs_of_datetime(v, False))
+    elif oid == 1184:
+        out.put_u64(<uint64_t>_usecs_of_datetime(v, True))
+    elif oid == 1082:
+        out.put_u32(<uint32_t><int32_t>(<int64_t>v.toordinal() - PG_EPOCH_ORDINAL))
+    elif oid == 1083:
+        out.put_u64(<uint64_t>_usecs_of_time(v))
+    elif oid == 1266:
+        out.put_u64(<uint64_t>_usecs_of_time(v))
+        off = _usecs_of_delta(v.utcoffset())
+        out.put_u32(<uint32_t><int32_t>(-(off // USECS_PER_SEC)))
+    elif oid == 1186:
+        out.put_u64(<uint64_t>(<int64_t>v.seconds * USECS_PER_SEC + v.microseconds))
+        out.put_u32(<uint32_t><int32_t>v.days)
+        out.put_u32(0)
+    elif oid == 2950:
+        out.put_bytes_obj(v.bytes)
+    else:
+        _put_binary_array(out, _list_info(v))
+    return 0
+
+
+cdef int _put_binary_array(_Out out, _ListInfo info) except -1:
+    cdef Py_ssize_t start
+    out.put_u32(<uint32_t>len(info.dims))
+    out.put_u32(1 if info.has_null else 0)
+    out.put_u32(<uint32_t>info.elem_oid)
+    for dim in info.dims:
+        out.put_u32(<uint32_t>dim)
+        out.put_u32(1)
+    for x in info.leaves:
+        if x is None:
+            out.put_u32(0xFFFFFFFF)
+            continue
+        start = out.len
+        out.put_u32(0)
+        _put_binary(out, x, info.elem_oid)
+        _put_u32(out.buf + start, <uint32_t>(out.len - start - 4))
+    return 0
+
+
+# --- text encoders -------------------------------------------------------------------------
+
+cdef str _float_text(object v):
+    cdef double d = v
+    if isnan(d):
+        return "NaN"
+    if isinf(d):
+        return "Infinity" if d > 0 else "-Infinity"
+    return _float_repr(v)
+
+
+cdef str _decimal_text(object v):
+    if v.is_snan():
+        raise DataError("sNaN cannot be sent to PostgreSQL")
+    if v.is_nan():
+        return "NaN"
+    return _decimal_str(v)
+
+
+cdef int _put_hex(_Out out, object v) except -1:
+    cdef bytes b = v if type(v) is bytes else bytes(v)
+    cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(b)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(b), i
+    cdef char* q
+    out.reserve(2 + 2 * n)
+    q = out.buf + out.len
+    q[0] = b'\\'
+    q[1] = b'x'
+    for i in range(n):
+        q[2 + 2 * i] = b"0123456789abcdef"[p[i] >> 4]
+        q[3 + 2 * i] = b"0123456789abcdef"[p[i] & 15]
+    out.len += 2 + 2 * n
+    return 0
+
+
+cdef int _put_text(_Out out, object v, int64_t oid) except -1:
+    """Text encoding of a non-None value whose inferred OID is oid."""
+    if isinstance(v, list):
+        _put_text_array(out, _list_info(v))
+    elif oid == 0 or oid == 25:
+        out.put_str(v)
+    elif oid == 23 or oid == 20 or (oid == 1700 and isinstance(v, int)):
+        out.put_str(_int_repr(v))
+    elif oid == 701:
+        out.put_str(_float_text(v))
+    elif oid == 1700:
+        out.put_str(_decimal_text(v))
+    elif oid == 16:
+        out.put_byte(b't' if v else b'f')
+    elif oid == 17:
+        _put_hex(out, v)
+    elif oid == 1114 or oid == 1184:
+        out.put_str(v.isoformat(" "))
+    elif oid == 1082 or oid == 1083 or oid == 1266:
+        out.put_str(v.isoformat())
+    elif oid == 1186:
+        out.put_str(f"{v.days} days {v.seconds} seconds {v.microseconds} microseconds")
+    else:
+        out.put_str(PyObject_Str(v))      # uuid
+    return 0
+
+
+cdef inline bint _needs_quotes(const char* p, Py_ssize_t n) noexcept:
+    cdef Py_ssize_t i
+    cdef char c
+    if n == 0:
+        return True
+    if n == 4 and (p[0] | 0x20) == b'n' and (p[1] | 0x20) == b'u' and (p[2] | 0x20) == b'l' \
+            and (p[3] | 0x20) == b'l':
+        return True
+    for i in range(n):
+        c = p[i]
+        if c == b'{' or c == b'}' or c == b'"' or c == b'\\' or c == b',' or _is_space(c):
+            return True
+    return False
+
+
+cdef int _put_text_array(_Out out, _ListInfo info) except -1:
+    """Array literal {...}: elements quoted per types.md §4.2, NULL for None."""
+    cdef Py_ssize_t idx = 0
+    _put_text_level(out, info, 0, &idx, _Out())
+    return 0
+
+
+cdef int _put_text_level(_Out out, _ListInfo info, Py_ssize_t depth, Py_ssize_t* idx,
+                         _Out elem) except -1:
+    """One brace level of an array literal; leaves are taken from info.leaves in order."""
+    cdef Py_ssize_t i, k
+    cdef char c
+    cdef object x
+    out.put_byte(b'{')
+    for i in range(<Py_ssize_t>info.dims[depth]):
+        if i:
+            out.put_byte(b',')
+        if depth + 1 < len(info.dims):
+            _put_text_level(out, info, depth + 1, idx, elem)
+            continue
+        x = info.leaves[idx[0]]
+        idx[0] += 1
+        if x is None:
+            out.put(b"NULL", 4)
+            continue
+        elem.len = 0
+        _put_text(elem, x, _scalar_oid(x))
+        if not _needs_quotes(elem.buf, elem.len):
+            out.put(elem.buf, elem.len)
+            continue
+        out.put_byte(b'"')
+        for k in range(elem.len):
+            c = elem.buf[k]
+            if c == b'"' or c == b'\\':
+                out.put_byte(b'\\')
+            out.put_byte(c)
+        out.put_byte(b'"')
+    out.put_byte(b'}')
+    return 0
+
+
+# --- one parameter -------------------------------------------------------------------------
+
+cdef int _encode_into(_Out out, object value, int64_t declared, int* fmt) except -1:
+    """Append Int32 length + data of one Bind parameter; sets fmt (0 text / 1 binary)."""
+    cdef Py_ssize_t start
+    cdef int64_t oid
+    cdef object data
+    if value is None:
+        fmt[0] = 0
+        out.put_u32(0xFFFFFFFF)
+        return 0
+    if isinstance(value, Encoded):
+        fmt[0] = value.fmt
+        data = value.data
+        if data is None:
+            out.put_u32(0xFFFFFFFF)
+        else:
+            out.put_u32(<uint32_t>len(data))
+            out.put_bytes_obj(data)
+        return 0
+    start = out.len
+    out.put_u32(0)
+    oid = _infer(value)
+    if oid == declared and oid != 0:
+        fmt[0] = 1
+        _put_binary(out, value, oid)
+    else:
+        fmt[0] = 0
+        _put_text(out, value, oid)
+    _put_u32(out.buf + start, <uint32_t>(out.len - start - 4))
+    return 0
+
+
+def encode_param(value, oid, ctx):
+    """(format, data) for one parameter: binary when infer_oid(value) == oid != 0."""
+    cdef _Out out
+    cdef int fmt = 0
+    cdef int64_t declared
+    if value is None:
+        return (0, None)
+    if isinstance(value, Encoded):
+        return (value.fmt, value.data)
+    out = _Out()
+    declared = oid if -1 <= oid <= 0xFFFFFFFF else -1
+    _encode_into(out, value, declared, &fmt)
+    return (fmt, out.to_bytes(4))

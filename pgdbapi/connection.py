@@ -141,6 +141,7 @@ class Connection:
         self._readonly: bool | None = None
         self._deferrable: bool | None = None
         self._begin_sql = b"BEGIN"
+        self._session_defaults_set = False
         self._tpc_xid: Xid | None = None
         self._tpc_prepared = False
         self._busy = False
@@ -151,7 +152,7 @@ class Connection:
 
     # ----- connecting -----------------------------------------------------------------
     def _connect(self) -> None:
-        failures: list[str] = []
+        failures: list[OperationalError] = []
         hosts = self.info.hosts
         for i, host in enumerate(hosts):
             try:
@@ -161,10 +162,13 @@ class Connection:
             except OperationalError as e:
                 if host.default_socket and i + 1 < len(hosts) and _missing_socket(e):
                     continue
-                failures.append(str(e))
+                failures.append(e)
         if len(failures) == 1:
-            raise OperationalError(failures[0])
-        raise OperationalError("could not connect to any host:\n" + "\n".join(failures))
+            raise failures[0]
+        text = "\n".join(str(e) for e in failures)
+        raise OperationalError(
+            "could not connect to any host:\n" + text, fields=failures[-1].diag.fields
+        )
 
     def _startup_params(self) -> list[tuple[str, str]]:
         info = self.info
@@ -597,25 +601,26 @@ class Connection:
             if self._deferrable is not None:
                 parts.append(b"DEFERRABLE" if self._deferrable else b"NOT DEFERRABLE")
             self._begin_sql = b" ".join(parts)
-            if self._autocommit and (
-                isolation_level is not self._UNSET
-                or readonly is not self._UNSET
-                or deferrable is not self._UNSET
-            ):
-                self._set_session_defaults()
+            # autocommit: no BEGIN carries the characteristics, the session defaults do
+            # (psycopg2); leaving autocommit puts the defaults back.
+            wanted = self._autocommit and len(parts) > 1
+            if wanted or self._session_defaults_set:
+                self._set_session_defaults(reset=not wanted)
 
-    def _set_session_defaults(self) -> None:
-        """In autocommit mode the characteristics go to the session defaults (as psycopg2)."""
-        iso = _ISOLATION_NAMES.get(self._isolation_level or -1, "DEFAULT")
-        stmts = [
-            "SET default_transaction_isolation TO "
-            + (f"'{iso.lower()}'" if iso != "DEFAULT" else "DEFAULT"),
-            "SET default_transaction_read_only TO "
-            + ("DEFAULT" if self._readonly is None else ("on" if self._readonly else "off")),
-            "SET default_transaction_deferrable TO "
-            + ("DEFAULT" if self._deferrable is None else ("on" if self._deferrable else "off")),
-        ]
-        self._simple_control("; ".join(stmts).encode())
+    def _set_session_defaults(self, *, reset: bool = False) -> None:
+        def value(v: str | None) -> str:
+            return "DEFAULT" if reset or v is None else v
+
+        iso = _ISOLATION_NAMES.get(self._isolation_level)  # type: ignore[arg-type]
+        ro = None if self._readonly is None else ("on" if self._readonly else "off")
+        de = None if self._deferrable is None else ("on" if self._deferrable else "off")
+        sql = (
+            f"SET default_transaction_isolation TO {value(iso and repr(iso.lower()))}; "
+            f"SET default_transaction_read_only TO {value(ro)}; "
+            f"SET default_transaction_deferrable TO {value(de)}"
+        )
+        self._simple_control(sql.encode())
+        self._session_defaults_set = not reset
 
     def set_isolation_level(self, level: int | None) -> None:
         if level == ISOLATION_LEVEL_AUTOCOMMIT:
@@ -698,12 +703,16 @@ class Connection:
             self._simple_control(verb + b" PREPARED " + _quote_gid(target))
 
     def tpc_recover(self) -> list[Xid]:
+        """The prepared transactions; leaves the transaction state as it found it."""
         with self._lock:
             self._check()
+            was_idle = self._proto.transaction_status == b"I"
             results = self.execute(
                 "SELECT gid, prepared, owner, database"
                 " FROM pg_catalog.pg_prepared_xacts ORDER BY gid"
             )
+            if was_idle and self._proto.transaction_status != b"I":
+                self._simple_control(b"ROLLBACK")
             return [recovered(row) for row in results[-1].rows]
 
     # ----- the rest of the DB-API / psycopg2 surface ---------------------------------
@@ -714,24 +723,14 @@ class Connection:
         scrollable: bool | None = None,
         withhold: bool = False,
     ) -> Any:
+        """A client-side cursor, or a server-side (named) one when ``name`` is given."""
+        from .cursor import Cursor, NamedCursor
+
         self._check()
-        factory = cursor_factory or self.cursor_factory
-        if factory is None:
-            from .cursor import Cursor
-
-            factory = Cursor
-        if name is not None:
-            from .cursor import NamedCursor
-
-            if factory is not None and not (
-                isinstance(factory, type) and issubclass(factory, NamedCursor)
-            ):
-                from .cursor import Cursor
-
-                if factory is Cursor:
-                    factory = NamedCursor
-            return factory(self, name, scrollable=scrollable, withhold=withhold)
-        return factory(self)
+        factory: Callable[..., Any] | None = cursor_factory or self.cursor_factory
+        if name is None:
+            return (factory or Cursor)(self)
+        return (factory or NamedCursor)(self, name, scrollable=scrollable, withhold=withhold)
 
     def close(self) -> None:
         with self._lock:

@@ -186,9 +186,9 @@ class Protocol:
             elif mtype in (0x31, 0x33):  # '1' ParseComplete, '3' CloseComplete
                 pass
             elif mtype == 0x45:  # 'E' ErrorResponse
-                fields = parse_fields(body)
-                self._fail(make_error(fields))
-                if fields.get("V", fields.get("S")) in ("FATAL", "PANIC"):
+                err_fields = parse_fields(body)
+                self._fail(make_error(err_fields))
+                if err_fields.get("V", err_fields.get("S")) in ("FATAL", "PANIC"):
                     self.transaction_status = b""
                 self._current = None
             elif mtype == 0x49:  # 'I' EmptyQueryResponse

@@ -168,6 +168,7 @@ def test_parameter_status_and_backend_key(conn: Any) -> None:
     assert conn.protocol_version == 3
     assert conn.get_backend_pid() == _one(conn, "select pg_backend_pid()")
     assert isinstance(conn.backend_key, bytes) and len(conn.backend_key) == 4
+    conn.rollback()
     conn.autocommit = True
     cur = conn.cursor()
     cur.execute("set application_name to 'changed'")

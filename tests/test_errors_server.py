@@ -119,6 +119,6 @@ def test_error_mid_result_keeps_connection(conn: Any) -> None:
 
 def test_notices_collected(conn: Any) -> None:
     cur = conn.cursor()
-    cur.execute("do $$ begin raise notice 'hello %%', 42; end $$")
+    cur.execute("do $$ begin raise notice 'hello %', 42; end $$")
     assert conn.notices and "hello 42" in conn.notices[-1]
     assert conn.notices[-1].startswith("NOTICE:")

@@ -19,6 +19,14 @@ def binding_conn(request: Any, dsn: str) -> Any:
     conn.close()
 
 
+@pytest.fixture(params=["auto", "client"])
+def fallback_conn(request: Any, dsn: str) -> Any:
+    """Connections where the statements server-side binding cannot serve must still work."""
+    conn = pgdbapi.connect(dsn, binding=request.param)
+    yield conn
+    conn.close()
+
+
 def one(conn: Any, sql: str, params: Any = None) -> Any:
     cur = conn.cursor()
     cur.execute(sql, params)
@@ -81,20 +89,20 @@ def test_no_params_leaves_percent_alone(conn: Any) -> None:
     assert one(conn, "select '100%'") == "100%"
 
 
-def test_tuple_for_in(binding_conn: Any) -> None:
-    cur = binding_conn.cursor()
+def test_tuple_for_in(fallback_conn: Any) -> None:
+    cur = fallback_conn.cursor()
     cur.execute("select x from generate_series(1, 10) x where x in %s order by x", ((2, 4, 6),))
     assert cur.fetchall() == [(2,), (4,), (6,)]
 
 
-def test_is_null_param(binding_conn: Any) -> None:
-    assert one(binding_conn, "select null::int is %s", (None,)) is True
-    assert one(binding_conn, "select 1 is not %s", (None,)) is True
-    assert one(binding_conn, "select true is %s", (True,)) is True
+def test_is_null_param(fallback_conn: Any) -> None:
+    assert one(fallback_conn, "select null::int is %s", (None,)) is True
+    assert one(fallback_conn, "select 1 is not %s", (None,)) is True
+    assert one(fallback_conn, "select true is %s", (True,)) is True
 
 
-def test_params_in_set_and_show(binding_conn: Any) -> None:
-    cur = binding_conn.cursor()
+def test_params_in_set_and_show(fallback_conn: Any) -> None:
+    cur = fallback_conn.cursor()
     cur.execute("set application_name = %s", ("from param",))
     cur.execute("show application_name")
     assert cur.fetchone() == ("from param",)
@@ -103,32 +111,32 @@ def test_params_in_set_and_show(binding_conn: Any) -> None:
     assert cur.fetchone() == ("2500ms",)
 
 
-def test_params_in_ddl(binding_conn: Any) -> None:
-    cur = binding_conn.cursor()
+def test_params_in_ddl(fallback_conn: Any) -> None:
+    cur = fallback_conn.cursor()
     cur.execute("create temp table tddl (x int default %s, y text default %s)", (7, "it's"))
     cur.execute("insert into tddl default values")
     cur.execute("select x, y from tddl")
     assert cur.fetchone() == (7, "it's")
-    binding_conn.rollback()
+    fallback_conn.rollback()
 
 
-def test_do_block_with_param(binding_conn: Any) -> None:
-    binding_conn.autocommit = True
-    cur = binding_conn.cursor()
+def test_do_block_with_param(fallback_conn: Any) -> None:
+    fallback_conn.autocommit = True
+    cur = fallback_conn.cursor()
     cur.execute("create temp table tdo (v text)")
     cur.execute("do $$ begin insert into tdo values (%s); end $$", ("o'k",))
     cur.execute("select v from tdo")
     assert cur.fetchone() == ("o'k",)
 
 
-def test_several_statements_with_params(binding_conn: Any) -> None:
-    cur = binding_conn.cursor()
+def test_several_statements_with_params(fallback_conn: Any) -> None:
+    cur = fallback_conn.cursor()
     cur.execute(
         "create temp table tmulti (x int); insert into tmulti values (%s), (%s); select sum(x) from tmulti",
         (1, 2),
     )
     assert cur.fetchone() == (3,)
-    binding_conn.rollback()
+    fallback_conn.rollback()
 
 
 def test_quoting_is_safe(binding_conn: Any) -> None:
@@ -187,5 +195,14 @@ def test_server_binding_sends_dollar_params(dsn: str) -> None:
             "select query from pg_stat_activity where pid = pg_backend_pid() and %s", (True,)
         )
         assert "$1" in cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_forced_server_binding_reports_server_error(dsn: str) -> None:
+    conn = pgdbapi.connect(dsn, binding="server")
+    try:
+        with pytest.raises(pgdbapi.ProgrammingError):
+            conn.cursor().execute("select 1 is %s", (None,))
     finally:
         conn.close()

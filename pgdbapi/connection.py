@@ -8,37 +8,25 @@ from __future__ import annotations
 
 import struct
 import threading
-import time
 from typing import Any, Callable, Iterable, Mapping
 
 from . import exceptions as exc
 from . import pyformat
-from .auth import Authenticator
 from .codec import impl as codec
 from .conninfo import ConnInfo, HostSpec, resolve
 from .exceptions import InterfaceError, OperationalError, ProgrammingError
-from .protocol import (
-    AUTH,
-    COPY_IN,
-    COPY_OUT,
-    NEED_DATA,
-    PROTOCOL_3_0,
-    READY,
-    PresetResult,
-    Protocol,
-    Result,
-)
+from .protocol import COPY_IN, COPY_OUT, READY, PresetResult, Protocol, Result
+from .pump import pump
+from .startup import connect_any
 from .stmtcache import StatementCache
-from .tpc import Xid, recovered
+from .tpc import TwoPhaseCommit
 from .transport import Transport, open_socket
-
-# psycopg2.extensions constants, re-exported by pgdbapi.extensions
-ISOLATION_LEVEL_AUTOCOMMIT = 0
-ISOLATION_LEVEL_READ_UNCOMMITTED = 4
-ISOLATION_LEVEL_READ_COMMITTED = 1
-ISOLATION_LEVEL_REPEATABLE_READ = 2
-ISOLATION_LEVEL_SERIALIZABLE = 3
-ISOLATION_LEVEL_DEFAULT = None
+from .txoptions import (
+    ISOLATION_LEVEL_AUTOCOMMIT,
+    TransactionOptions,
+    parse_isolation,
+    parse_tristate,
+)
 
 TRANSACTION_STATUS_IDLE = 0
 TRANSACTION_STATUS_ACTIVE = 1
@@ -49,14 +37,6 @@ TRANSACTION_STATUS_UNKNOWN = 4
 STATUS_READY = 1
 STATUS_BEGIN = 2
 STATUS_PREPARED = 5
-
-_ISOLATION_NAMES = {
-    ISOLATION_LEVEL_READ_UNCOMMITTED: "READ UNCOMMITTED",
-    ISOLATION_LEVEL_READ_COMMITTED: "READ COMMITTED",
-    ISOLATION_LEVEL_REPEATABLE_READ: "REPEATABLE READ",
-    ISOLATION_LEVEL_SERIALIZABLE: "SERIALIZABLE",
-}
-_ISOLATION_BY_NAME = {v: k for k, v in _ISOLATION_NAMES.items()}
 
 # executemany sends one Sync per batch of this many parameter sets (or this many bytes)
 EXECUTEMANY_BATCH_ROWS = 1000
@@ -99,7 +79,7 @@ def _server_version_num(text: str) -> int:
     )
 
 
-class Connection:
+class Connection(TwoPhaseCommit):
     """A PEP 249 connection, psycopg2-compatible where PEP 249 is silent."""
 
     Warning = exc.Warning
@@ -137,13 +117,9 @@ class Connection:
         self._proto = Protocol(max_message_size)
         self._closed = 1
         self._autocommit = False
-        self._isolation_level: int | None = None
-        self._readonly: bool | None = None
-        self._deferrable: bool | None = None
+        self._txopts = TransactionOptions()
         self._begin_sql = b"BEGIN"
         self._session_defaults_set = False
-        self._tpc_xid: Xid | None = None
-        self._tpc_prepared = False
         self._busy = False
         self.notices: list[str] = []
         self.notifies: list[Notify] = []
@@ -152,87 +128,9 @@ class Connection:
 
     # ----- connecting -----------------------------------------------------------------
     def _connect(self) -> None:
-        failures: list[OperationalError] = []
-        hosts = self.info.hosts
-        for i, host in enumerate(hosts):
-            try:
-                self._connect_host(host)
-                self.host = host
-                return
-            except OperationalError as e:
-                if host.default_socket and i + 1 < len(hosts) and _missing_socket(e):
-                    continue
-                failures.append(e)
-        if len(failures) == 1:
-            raise failures[0]
-        text = "\n".join(str(e) for e in failures)
-        raise OperationalError(
-            "could not connect to any host:\n" + text, fields=failures[-1].diag.fields
+        self.host, self._transport, self._proto = connect_any(
+            self.info, max_message_size=self._max_message_size, on_notice=self._on_notice
         )
-
-    def _startup_params(self) -> list[tuple[str, str]]:
-        info = self.info
-        params = [("user", info.user), ("database", info.dbname)]
-        if info.application_name:
-            params.append(("application_name", info.application_name))
-        if info.options:
-            params.append(("options", info.options))
-        params.append(("client_encoding", "UTF8"))
-        params.append(("DateStyle", "ISO"))
-        params.append(("IntervalStyle", "postgres"))
-        if info.client_encoding and info.client_encoding.upper().replace("-", "") not in (
-            "UTF8",
-            "UNICODE",
-        ):
-            raise exc.NotSupportedError("pgdbapi speaks UTF8 only; client_encoding must be UTF8")
-        if info.replication:
-            params.append(("replication", info.replication))
-        params.extend(info.env_gucs.items())
-        return params
-
-    def _connect_host(self, host: HostSpec) -> None:
-        timeout = self.info.connect_timeout
-        deadline = time.monotonic() + timeout if timeout else None
-        sock = open_socket(host, timeout)
-        transport = Transport(sock, host)
-        proto = Protocol(self._max_message_size)
-        proto.on_notice = self._on_notice
-        try:
-            if deadline is not None:
-                transport.settimeout(max(0.001, deadline - time.monotonic()))
-            auth = Authenticator(self.info.user, self.info.password_for(host))
-            proto.wbuf.startup(PROTOCOL_3_0, self._startup_params())
-            proto.expect(1)
-            transport.send(proto.wbuf.take())
-            while True:
-                ev = _pump(proto, transport)
-                if ev == READY:
-                    break
-                if ev != AUTH or proto.auth_request is None:
-                    raise OperationalError("unexpected message from the server during start-up")
-                code, data = proto.auth_request
-                proto.auth_request = None
-                if code == 0:
-                    auth.finish()
-                    continue
-                body = auth.respond(code, data)
-                if body is not None:
-                    proto.wbuf.password(body)
-                    transport.send(proto.wbuf.take())
-            if proto.error is not None:
-                raise proto.error
-            transport.settimeout(None)
-        except exc.Error as e:
-            transport.close()
-            if isinstance(e, OperationalError):
-                raise
-            raise OperationalError(str(e), fields=e.diag.fields) from None
-        except BaseException:
-            transport.close()
-            raise
-        self._transport = transport
-        self._proto = proto
-        proto.on_parameter = None
         self._closed = 0
 
     # ----- the I/O loop ---------------------------------------------------------------
@@ -248,7 +146,7 @@ class Connection:
             transport.send(proto.wbuf.take())
             copy_error: exc.Error | None = None
             while True:
-                ev = _pump(proto, transport)
+                ev = pump(proto, transport)
                 if ev == READY:
                     break
                 if ev == COPY_IN:
@@ -549,7 +447,7 @@ class Connection:
 
     @property
     def isolation_level(self) -> int | None:
-        return self._isolation_level
+        return self._txopts.isolation_level
 
     @isolation_level.setter
     def isolation_level(self, value: Any) -> None:
@@ -557,7 +455,7 @@ class Connection:
 
     @property
     def readonly(self) -> bool | None:
-        return self._readonly
+        return self._txopts.readonly
 
     @readonly.setter
     def readonly(self, value: bool | None) -> None:
@@ -565,7 +463,7 @@ class Connection:
 
     @property
     def deferrable(self) -> bool | None:
-        return self._deferrable
+        return self._txopts.deferrable
 
     @deferrable.setter
     def deferrable(self, value: bool | None) -> None:
@@ -580,47 +478,32 @@ class Connection:
         deferrable: Any = _UNSET,
         autocommit: Any = _UNSET,
     ) -> None:
-        """psycopg2's set_session: the characteristics of the following transactions."""
+        """psycopg2's set_session: the characteristics of the following transactions.
+
+        In autocommit mode no BEGIN carries them, so they become the session defaults
+        (as psycopg2 does); leaving autocommit puts the defaults back.
+        """
         with self._lock:
             self._check()
             if self._proto.transaction_status != b"I":
                 raise ProgrammingError("set_session cannot be used inside a transaction")
+            opts = self._txopts
             if isolation_level is not self._UNSET:
-                self._isolation_level = _parse_isolation(isolation_level)
+                opts.isolation_level = parse_isolation(isolation_level)
             if readonly is not self._UNSET:
-                self._readonly = _parse_tristate(readonly, "readonly")
+                opts.readonly = parse_tristate(readonly, "readonly")
             if deferrable is not self._UNSET:
-                self._deferrable = _parse_tristate(deferrable, "deferrable")
+                opts.deferrable = parse_tristate(deferrable, "deferrable")
             if autocommit is not self._UNSET:
                 self._autocommit = bool(autocommit)
-            parts = [b"BEGIN"]
-            if self._isolation_level is not None:
-                parts.append(b"ISOLATION LEVEL " + _ISOLATION_NAMES[self._isolation_level].encode())
-            if self._readonly is not None:
-                parts.append(b"READ ONLY" if self._readonly else b"READ WRITE")
-            if self._deferrable is not None:
-                parts.append(b"DEFERRABLE" if self._deferrable else b"NOT DEFERRABLE")
-            self._begin_sql = b" ".join(parts)
-            # autocommit: no BEGIN carries the characteristics, the session defaults do
-            # (psycopg2); leaving autocommit puts the defaults back.
-            wanted = self._autocommit and len(parts) > 1
+            self._begin_sql = opts.begin_sql()
+            wanted = self._autocommit and not opts.is_default()
             if wanted or self._session_defaults_set:
-                self._set_session_defaults(reset=not wanted)
+                self._simple_control(opts.session_defaults_sql(reset=not wanted))
+                self._session_defaults_set = wanted
 
-    def _set_session_defaults(self, *, reset: bool = False) -> None:
-        def value(v: str | None) -> str:
-            return "DEFAULT" if reset or v is None else v
-
-        iso = _ISOLATION_NAMES.get(self._isolation_level)  # type: ignore[arg-type]
-        ro = None if self._readonly is None else ("on" if self._readonly else "off")
-        de = None if self._deferrable is None else ("on" if self._deferrable else "off")
-        sql = (
-            f"SET default_transaction_isolation TO {value(iso and repr(iso.lower()))}; "
-            f"SET default_transaction_read_only TO {value(ro)}; "
-            f"SET default_transaction_deferrable TO {value(de)}"
-        )
-        self._simple_control(sql.encode())
-        self._session_defaults_set = not reset
+    def _begin_statement(self) -> bytes:
+        return self._begin_sql
 
     def set_isolation_level(self, level: int | None) -> None:
         if level == ISOLATION_LEVEL_AUTOCOMMIT:
@@ -647,73 +530,6 @@ class Connection:
         if self._tpc_prepared:
             return STATUS_PREPARED
         return STATUS_READY if self._proto.transaction_status == b"I" else STATUS_BEGIN
-
-    # ----- two-phase commit (PEP 249 TPC extension, psycopg2 semantics) ---------------
-    def xid(self, format_id: int, gtrid: str, bqual: str) -> Xid:
-        return Xid(format_id, gtrid, bqual)
-
-    def tpc_begin(self, xid: Xid | str) -> None:
-        with self._lock:
-            self._check()
-            if self._proto.transaction_status != b"I" or self._tpc_xid is not None:
-                raise ProgrammingError("tpc_begin must be called outside a transaction")
-            if self._autocommit:
-                raise ProgrammingError("tpc_begin can't be called in autocommit mode")
-            self._tpc_xid = xid if isinstance(xid, Xid) else Xid.from_string(str(xid))
-            self._tpc_prepared = False
-
-    def tpc_prepare(self) -> None:
-        with self._lock:
-            self._check()
-            if self._tpc_xid is None:
-                raise ProgrammingError("tpc_prepare must be called in a two-phase transaction")
-            if self._tpc_prepared:
-                raise ProgrammingError("tpc_prepare called twice")
-            if self._proto.transaction_status == b"I":
-                self._simple_control(self._begin_sql)
-            self._simple_control(b"PREPARE TRANSACTION " + _quote_gid(self._tpc_xid))
-            self._tpc_prepared = True
-
-    def tpc_commit(self, xid: Xid | str | None = None) -> None:
-        self._tpc_finish(b"COMMIT", xid)
-
-    def tpc_rollback(self, xid: Xid | str | None = None) -> None:
-        self._tpc_finish(b"ROLLBACK", xid)
-
-    def _tpc_finish(self, verb: bytes, xid: Xid | str | None) -> None:
-        with self._lock:
-            self._check()
-            if xid is None:
-                if self._tpc_xid is None:
-                    raise ProgrammingError(
-                        f"tpc_{verb.decode().lower()} must be called in a two-phase transaction"
-                    )
-                if self._tpc_prepared:
-                    self._simple_control(verb + b" PREPARED " + _quote_gid(self._tpc_xid))
-                elif self._proto.transaction_status != b"I":
-                    self._simple_control(verb)
-                self._tpc_xid = None
-                self._tpc_prepared = False
-                return
-            if self._proto.transaction_status != b"I" or self._tpc_xid is not None:
-                raise ProgrammingError(
-                    "tpc_commit/tpc_rollback with an xid must be called outside a transaction"
-                )
-            target = xid if isinstance(xid, Xid) else Xid.from_string(str(xid))
-            self._simple_control(verb + b" PREPARED " + _quote_gid(target))
-
-    def tpc_recover(self) -> list[Xid]:
-        """The prepared transactions; leaves the transaction state as it found it."""
-        with self._lock:
-            self._check()
-            was_idle = self._proto.transaction_status == b"I"
-            results = self.execute(
-                "SELECT gid, prepared, owner, database"
-                " FROM pg_catalog.pg_prepared_xacts ORDER BY gid"
-            )
-            if was_idle and self._proto.transaction_status != b"I":
-                self._simple_control(b"ROLLBACK")
-            return [recovered(row) for row in results[-1].rows]
 
     # ----- the rest of the DB-API / psycopg2 surface ---------------------------------
     def cursor(
@@ -850,33 +666,6 @@ class Connection:
                 pass
 
 
-def _pump(proto: Protocol, transport: Transport) -> int:
-    """Step the protocol, reading from the transport whenever it needs data."""
-    rbuf = proto.rbuf
-    recv_into = transport.recv_into
-    while True:
-        ev = proto.step()
-        if ev != NEED_DATA:
-            return ev
-        if rbuf.fill(recv_into) == 0:
-            if proto.error is not None:
-                raise_from = proto.error
-                proto.error = None
-                if isinstance(raise_from, OperationalError):
-                    raise raise_from
-                raise OperationalError(str(raise_from), fields=raise_from.diag.fields)
-            raise OperationalError(
-                "server closed the connection unexpectedly\n"
-                "\tThis probably means the server terminated abnormally\n"
-                "\tbefore or while processing the request."
-            )
-
-
-def _missing_socket(e: Exception) -> bool:
-    text = str(e)
-    return "No such file or directory" in text or "Connection refused" in text
-
-
 def _stale_statement(e: exc.Error) -> str | None:
     """'changed' for "cached plan must not change result type", 'gone' when the server lost
     our prepared statement (DISCARD ALL, a pooler), else None."""
@@ -927,42 +716,6 @@ def _take(it: Any, n: int) -> list[Any]:
 def _chain(first: Any, rest: Any) -> Any:
     yield first
     yield from rest
-
-
-def _quote_gid(xid: Xid) -> bytes:
-    return ("'" + xid.as_tid().replace("'", "''") + "'").encode()
-
-
-def _parse_isolation(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        if value in _ISOLATION_NAMES:
-            return value
-        raise ProgrammingError(f"isolation level out of range: {value}")
-    if isinstance(value, str):
-        name = value.strip().upper().replace("_", " ")
-        if name == "DEFAULT":
-            return None
-        if name in _ISOLATION_BY_NAME:
-            return _ISOLATION_BY_NAME[name]
-    raise ProgrammingError(f"bad value for isolation level: {value!r}")
-
-
-def _parse_tristate(value: Any, what: str) -> bool | None:
-    if value is None or (isinstance(value, str) and value.upper() == "DEFAULT"):
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        v = value.strip().lower()
-        if v in ("true", "on", "1", "yes"):
-            return True
-        if v in ("false", "off", "0", "no"):
-            return False
-    if isinstance(value, int):
-        return bool(value)
-    raise ProgrammingError(f"bad value for {what}: {value!r}")
 
 
 _PY_ONLY_KEYS = (

@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 from .connection import (
-    ISOLATION_LEVEL_AUTOCOMMIT,
-    ISOLATION_LEVEL_DEFAULT,
-    ISOLATION_LEVEL_READ_COMMITTED,
-    ISOLATION_LEVEL_READ_UNCOMMITTED,
-    ISOLATION_LEVEL_REPEATABLE_READ,
-    ISOLATION_LEVEL_SERIALIZABLE,
     STATUS_BEGIN,
     STATUS_PREPARED,
     STATUS_READY,
@@ -25,6 +19,14 @@ from .connection import (
 from .cursor import Cursor as cursor
 from .exceptions import Diagnostics, QueryCanceledError, TransactionRollbackError
 from .tpc import Xid
+from .txoptions import (
+    ISOLATION_LEVEL_AUTOCOMMIT,
+    ISOLATION_LEVEL_DEFAULT,
+    ISOLATION_LEVEL_READ_COMMITTED,
+    ISOLATION_LEVEL_READ_UNCOMMITTED,
+    ISOLATION_LEVEL_REPEATABLE_READ,
+    ISOLATION_LEVEL_SERIALIZABLE,
+)
 
 STATUS_IN_TRANSACTION = STATUS_BEGIN
 

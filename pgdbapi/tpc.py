@@ -11,9 +11,14 @@ import base64
 import binascii
 import datetime as _dt
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .exceptions import ProgrammingError
+
+if TYPE_CHECKING:
+    import threading
+
+    from .protocol import Protocol, Result
 
 _XID_RE = re.compile(r"^(\d+)_([^_]*)_([^_]*)$")
 
@@ -73,3 +78,96 @@ def recovered(row: tuple[Any, ...]) -> Xid:
     xid = Xid.from_string(row[0])
     xid.prepared, xid.owner, xid.database = row[1], row[2], row[3]
     return xid
+
+
+def _quote_gid(xid: Xid) -> bytes:
+    return ("'" + xid.as_tid().replace("'", "''") + "'").encode()
+
+
+class TwoPhaseCommit:
+    """The PEP 249 two-phase commit methods, with psycopg2's semantics (mixed into Connection).
+
+    ``tpc_begin`` only marks the transaction; the usual implicit BEGIN starts it;
+    ``tpc_prepare`` issues PREPARE TRANSACTION; ``tpc_commit``/``tpc_rollback`` without
+    an xid finish the current one (a plain COMMIT/ROLLBACK if it was never prepared), with
+    an xid they finish a recovered one and must run outside a transaction.
+    """
+
+    _tpc_xid: Xid | None = None
+    _tpc_prepared: bool = False
+
+    if TYPE_CHECKING:  # provided by Connection
+        _lock: threading.RLock
+        _proto: Protocol
+        _autocommit: bool
+
+        def _check(self) -> None: ...
+        def _simple_control(self, sql: bytes) -> None: ...
+        def _begin_statement(self) -> bytes: ...
+        def execute(self, query: str | bytes, params: Any = None) -> list[Result]: ...
+
+    def xid(self, format_id: int, gtrid: str, bqual: str) -> Xid:
+        return Xid(format_id, gtrid, bqual)
+
+    def tpc_begin(self, xid: Xid | str) -> None:
+        with self._lock:
+            self._check()
+            if self._proto.transaction_status != b"I" or self._tpc_xid is not None:
+                raise ProgrammingError("tpc_begin must be called outside a transaction")
+            if self._autocommit:
+                raise ProgrammingError("tpc_begin can't be called in autocommit mode")
+            self._tpc_xid = xid if isinstance(xid, Xid) else Xid.from_string(str(xid))
+            self._tpc_prepared = False
+
+    def tpc_prepare(self) -> None:
+        with self._lock:
+            self._check()
+            if self._tpc_xid is None:
+                raise ProgrammingError("tpc_prepare must be called in a two-phase transaction")
+            if self._tpc_prepared:
+                raise ProgrammingError("tpc_prepare called twice")
+            if self._proto.transaction_status == b"I":
+                self._simple_control(self._begin_statement())
+            self._simple_control(b"PREPARE TRANSACTION " + _quote_gid(self._tpc_xid))
+            self._tpc_prepared = True
+
+    def tpc_commit(self, xid: Xid | str | None = None) -> None:
+        self._tpc_finish(b"COMMIT", xid)
+
+    def tpc_rollback(self, xid: Xid | str | None = None) -> None:
+        self._tpc_finish(b"ROLLBACK", xid)
+
+    def _tpc_finish(self, verb: bytes, xid: Xid | str | None) -> None:
+        with self._lock:
+            self._check()
+            if xid is None:
+                if self._tpc_xid is None:
+                    raise ProgrammingError(
+                        f"tpc_{verb.decode().lower()} must be called in a two-phase transaction"
+                    )
+                if self._tpc_prepared:
+                    self._simple_control(verb + b" PREPARED " + _quote_gid(self._tpc_xid))
+                elif self._proto.transaction_status != b"I":
+                    self._simple_control(verb)
+                self._tpc_xid = None
+                self._tpc_prepared = False
+                return
+            if self._proto.transaction_status != b"I" or self._tpc_xid is not None:
+                raise ProgrammingError(
+                    "tpc_commit/tpc_rollback with an xid must be called outside a transaction"
+                )
+            target = xid if isinstance(xid, Xid) else Xid.from_string(str(xid))
+            self._simple_control(verb + b" PREPARED " + _quote_gid(target))
+
+    def tpc_recover(self) -> list[Xid]:
+        """The prepared transactions; leaves the transaction state as it found it."""
+        with self._lock:
+            self._check()
+            was_idle = self._proto.transaction_status == b"I"
+            results = self.execute(
+                "SELECT gid, prepared, owner, database"
+                " FROM pg_catalog.pg_prepared_xacts ORDER BY gid"
+            )
+            if was_idle and self._proto.transaction_status != b"I":
+                self._simple_control(b"ROLLBACK")
+            return [recovered(row) for row in results[-1].rows]

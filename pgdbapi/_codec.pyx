@@ -49,7 +49,7 @@ from libc.stdint cimport (
     uint32_t,
     uint64_t,
 )
-from libc.string cimport memcpy, memmove
+from libc.string cimport memchr, memcpy, memmove
 
 import datetime as _datetime
 import decimal as _decimal
@@ -57,7 +57,13 @@ import json as _json
 import uuid as _uuid
 
 from pgdbapi._codec_contract import Encoded
-from pgdbapi.exceptions import DataError, InterfaceError, OperationalError, ProgrammingError
+from pgdbapi.exceptions import (
+    DataError,
+    Error,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+)
 
 import_datetime()
 

@@ -57,6 +57,8 @@ cdef object _dec_b_array(uint32_t array_oid, const char* p, Py_ssize_t n, object
     ndim = _get_i32(p)
     if ndim < 0 or ndim > MAXDIM:
         raise _data_error(f"invalid array dimension count {ndim}", p, n)
+    if _get_i32(p + 4) != 0 and _get_i32(p + 4) != 1:
+        raise _data_error(f"invalid array flags {_get_i32(p + 4)}", p, n)
     if _get_u32(p + 8) != elem_oid:
         raise _data_error(
             f"array element type {_get_u32(p + 8)} is not the expected {elem_oid}", p, n)
@@ -157,33 +159,34 @@ cdef class _TextArrayParser:
             return None
         return _decode(self.ecode, 0, self.tmp, k, self.tz)
 
-    cdef object level(self, int depth):
-        """A brace-delimited level at pos -> list (all sub-lists or all scalars)."""
+    cdef tuple level(self, int depth):
+        """A brace-delimited level after its '{' -> (list, shape); the items are all
+        sub-arrays of one shape or all scalars.  An empty level has shape (0,)."""
         cdef list items = []
-        cdef int kind = 0          # 1 = scalars, 2 = sub-arrays
-        cdef object item
+        cdef object sub_shape = None      # () for scalars, else the sub-arrays' shape
+        cdef object item, shape
         if depth > MAXDIM:
             raise self.fail("too many dimensions")
-        self.pos += 1              # the '{'
         self.skip_space()
         if self.pos < self.n and self.p[self.pos] == b'}':
             self.pos += 1
-            return items
+            return items, (0,)
         while True:
             self.skip_space()
             if self.pos >= self.n:
                 raise self.fail("unterminated")
             if self.p[self.pos] == b'{':
-                if kind == 1:
-                    raise self.fail("mixed sub-arrays and elements")
-                kind = 2
-                item = self.level(depth + 1)
-                if items and len(item) != len(<list>items[0]):
-                    raise self.fail("sub-arrays of different sizes")
+                self.pos += 1
+                item, shape = self.level(depth + 1)
+                if sub_shape is None:
+                    sub_shape = shape
+                elif sub_shape != shape:
+                    raise self.fail("sub-arrays of different shapes")
             else:
-                if kind == 2:
+                if sub_shape is None:
+                    sub_shape = ()
+                elif sub_shape != ():
                     raise self.fail("mixed sub-arrays and elements")
-                kind = 1
                 item = self.element()
             items.append(item)
             self.skip_space()
@@ -193,54 +196,66 @@ cdef class _TextArrayParser:
                 self.pos += 1
             elif self.p[self.pos] == b'}':
                 self.pos += 1
-                return items
+                return items, (len(items),) + sub_shape
             else:
                 raise self.fail("expected ',' or '}'")
 
 
-cdef Py_ssize_t _skip_bound(const char* p, Py_ssize_t n, Py_ssize_t pos, char sep) except -1:
-    """A signed bound followed by sep at pos; returns the position after sep."""
-    if pos < n and p[pos] == b'-':
+cdef Py_ssize_t _skip_signed(const char* p, Py_ssize_t n, Py_ssize_t pos) except -1:
+    """A [+-]?digits bound at pos; returns the position after it."""
+    if pos < n and (p[pos] == b'-' or p[pos] == b'+'):
         pos += 1
     if _digits(p, pos, n) == pos:
         raise _data_error("invalid array dimension decoration", p, n)
-    pos = _digits(p, pos, n)
-    if pos >= n or p[pos] != sep:
-        raise _data_error("invalid array dimension decoration", p, n)
-    return pos + 1
+    return _digits(p, pos, n)
 
 
-cdef Py_ssize_t _skip_dimensions(const char* p, Py_ssize_t n) except -1:
-    """Length of a leading '[lo:hi][lo:hi]=' decoration (0 when absent)."""
-    cdef Py_ssize_t pos = 0
-    if n == 0 or p[0] != b'[':
-        return 0
+cdef Py_ssize_t _skip_dimensions(const char* p, Py_ssize_t n, Py_ssize_t pos) except -1:
+    """Skip a '[lo:hi][lo:hi] = ' decoration at pos (lower bounds are not kept)."""
+    if pos >= n or p[pos] != b'[':
+        return pos
     while pos < n and p[pos] == b'[':
-        pos = _skip_bound(p, n, pos + 1, b':')
-        pos = _skip_bound(p, n, pos, b']')
+        pos = _skip_signed(p, n, pos + 1)
+        if pos < n and p[pos] == b':':
+            pos = _skip_signed(p, n, pos + 1)
+        if pos >= n or p[pos] != b']':
+            raise _data_error("invalid array dimension decoration", p, n)
+        pos += 1
+    while pos < n and _is_space(p[pos]):
+        pos += 1
     if pos >= n or p[pos] != b'=':
         raise _data_error("invalid array dimension decoration", p, n)
-    return pos + 1
+    pos += 1
+    while pos < n and _is_space(p[pos]):
+        pos += 1
+    return pos
 
 
 cdef object _dec_t_array(uint32_t array_oid, const char* p, Py_ssize_t n, object tz):
+    """Array literal: optional dimension decoration, nested braces; any empty level -> []."""
     cdef _TextArrayParser parser = _TextArrayParser.__new__(_TextArrayParser)
-    cdef object result
+    cdef object result, shape
     parser.p = p
     parser.n = n
-    parser.pos = _skip_dimensions(p, n)
+    parser.pos = 0
+    parser.skip_space()
+    parser.pos = _skip_dimensions(p, n, parser.pos)
     parser.ecode = _TEXT_CODES.get(_ARRAY_ELEMENT[array_oid], C_STR)
     parser.tz = tz
     if parser.pos >= n or p[parser.pos] != b'{':
         raise _data_error("invalid array literal (expected '{')", p, n)
+    parser.pos += 1
     parser.tmp = <char*>PyMem_Malloc(n + 1)
     if parser.tmp == NULL:
         raise MemoryError()
     try:
-        result = parser.level(1)
+        result, shape = parser.level(1)
     finally:
         PyMem_Free(parser.tmp)
         parser.tmp = NULL
+    parser.skip_space()
     if parser.pos != n:
         raise _data_error("invalid array literal (trailing characters)", p, n)
+    if 0 in shape:
+        return []
     return result

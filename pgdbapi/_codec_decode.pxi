@@ -284,11 +284,11 @@ cdef object _dec_b_numeric(const char* p, Py_ssize_t n):
     cdef Py_ssize_t size
     if n < 8:
         raise _data_error("numeric too short", p, n)
-    ndigits = _get_i16(p)
+    ndigits = _get_u16(p)
     weight = _get_i16(p + 2)
     sign = _get_u16(p + 4)
     dscale = _get_u16(p + 6)
-    if ndigits < 0 or n != 8 + 2 * ndigits:
+    if n != 8 + 2 * <Py_ssize_t>ndigits:
         raise _data_error("numeric length does not match its digit count", p, n)
     if sign == 0xC000:
         return _DEC_NAN
@@ -488,7 +488,7 @@ cdef object _dec_t_float(const char* p, Py_ssize_t n):
         return PyFloat_FromDouble(Py_HUGE_VAL)
     if _eq(p, n, "-Infinity", 9):
         return PyFloat_FromDouble(-Py_HUGE_VAL)
-    if n == 0 or n > 64:
+    if n == 0:
         raise _data_error("invalid float", p, n)
     for i in range(n):
         c = p[i]
@@ -498,7 +498,7 @@ cdef object _dec_t_float(const char* p, Py_ssize_t n):
         raise _data_error("invalid float", p, n)
     s = PyBytes_FromStringAndSize(p, n)
     d = PyOS_string_to_double(PyBytes_AS_STRING(s), &end, None)
-    if end != PyBytes_AS_STRING(s) + n:
+    if end != PyBytes_AS_STRING(s) + n or isinf(d):
         raise _data_error("invalid float", p, n)
     return PyFloat_FromDouble(d)
 
@@ -1052,8 +1052,9 @@ cdef object _decode(int code, uint32_t aux, const char* p, Py_ssize_t n, object 
 
 
 cdef object _as_data_error(object exc):
-    """The DataError to raise for an exception a built-in decoder let escape."""
-    if isinstance(exc, DataError):
+    """What to raise for an exception escaping a decoder: pgdbapi errors as they are,
+    anything else as a DataError chained to it."""
+    if isinstance(exc, Error):
         return exc
     err = DataError(f"cannot decode value: {type(exc).__name__}: {exc}")
     err.__cause__ = exc

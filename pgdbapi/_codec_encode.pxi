@@ -8,9 +8,6 @@ _Date = _datetime.date
 _DateTime = _datetime.datetime
 _Time = _datetime.time
 _TimeDelta = _datetime.timedelta
-_float_repr = float.__repr__
-_int_repr = int.__repr__
-_decimal_str = _decimal.Decimal.__str__
 
 # Element OID -> array OID for the element types infer_oid() can produce.
 _ARRAY_OF = {
@@ -196,60 +193,58 @@ cdef int64_t _usecs_of_datetime(object v, bint aware) except? -1:
 
 
 cdef int _put_numeric_digits(_Out out, bint negative, str digits, int64_t exp) except -1:
-    """numeric binary for the decimal digit string ``digits`` times 10**exp."""
-    cdef int64_t dscale = -exp if exp < 0 else 0
-    cdef int64_t nint, weight
-    cdef str intpart, frac
-    cdef list groups
+    """numeric binary of ``±int(digits) * 10**exp``: dscale = max(0, -exp), base-10000
+    groups with leading/trailing zero groups stripped, zero positive (as the server sends)."""
+    cdef int64_t dscale, intlen, lead, weight, first, last
     cdef Py_ssize_t i
-    if digits.strip("0") == "":
-        if dscale > 0x3FFF:
-            raise DataError("numeric scale too large to send in binary")
-        out.put_u16(0)
-        out.put_u16(0)
-        out.put_u16(0)
-        out.put_u16(<uint16_t>dscale)
-        return 0
-    digits = digits.lstrip("0")
+    if exp > 0:
+        if len(digits) + exp > 4 * 0x8000:
+            raise DataError("numeric value out of range")
+        digits += "0" * exp
+        exp = 0
+    dscale = -exp
     if dscale > 0x3FFF:
-        raise DataError("numeric scale too large to send in binary")
-    nint = len(digits) + exp
-    if nint > 4 * 32768:
-        raise DataError("numeric too large to send in binary")
-    if exp >= 0:
-        intpart = digits + "0" * exp
-        frac = ""
-    elif nint > 0:
-        intpart = digits[:nint]
-        frac = digits[nint:]
-    else:
-        intpart = ""
-        frac = "0" * (-nint) + digits
-    intpart = "0" * ((4 - len(intpart) % 4) % 4) + intpart
-    frac = frac + "0" * ((4 - len(frac) % 4) % 4)
-    weight = len(intpart) // 4 - 1
-    groups = [int(intpart[i:i + 4]) for i in range(0, len(intpart), 4)]
-    groups += [int(frac[i:i + 4]) for i in range(0, len(frac), 4)]
-    i = 0
-    while groups[i] == 0:
-        i += 1
-    weight -= i
-    del groups[:i]
-    while groups[len(groups) - 1] == 0:
-        groups.pop()
-    out.put_u16(<uint16_t>len(groups))
+        raise DataError(f"numeric scale {dscale} out of range (max 16383)")
+    # Align to base-10000 groups: pad the fraction on the right, the integer part on the left.
+    digits += "0" * ((4 - dscale % 4) % 4)
+    intlen = len(digits) - (dscale + (4 - dscale % 4) % 4)
+    lead = -intlen if intlen < 0 else (4 - intlen % 4) % 4
+    digits = "0" * lead + digits
+    weight = (intlen + lead) // 4 - 1
+    groups = [int(digits[i:i + 4]) for i in range(0, len(digits), 4)]
+    first = 0
+    last = len(groups)
+    while first < last and groups[first] == 0:
+        first += 1
+    while last > first and groups[last - 1] == 0:
+        last -= 1
+    if last == first:
+        out.put_u64(<uint64_t>dscale)      # ndigits 0, weight 0, positive, dscale
+        return 0
+    weight -= first
+    if not -0x8000 <= weight <= 0x7FFF:
+        raise DataError("numeric value out of range")
+    out.put_u16(<uint16_t>(last - first))
     out.put_u16(<uint16_t><int16_t>weight)
     out.put_u16(0x4000 if negative else 0)
     out.put_u16(<uint16_t>dscale)
-    for g in groups:
-        out.put_u16(<uint16_t>g)
+    for i in range(first, last):
+        out.put_u16(<uint16_t>groups[i])
     return 0
+
+
+cdef str _int_text(object v):
+    """str(int), with ints beyond Python's str conversion limit as DataError."""
+    try:
+        return str(v)
+    except ValueError as exc:
+        raise DataError(f"integer too large to convert: {exc}")
 
 
 cdef int _put_numeric(_Out out, object v) except -1:
     """numeric binary of an int or Decimal (NaN / ±Infinity as specials; sNaN refused)."""
     if isinstance(v, int):
-        return _put_numeric_digits(out, v < 0, _int_repr(abs(v)), 0)
+        return _put_numeric_digits(out, v < 0, _int_text(abs(v)), 0)
     if v.is_snan():
         raise DataError("sNaN cannot be sent to PostgreSQL")
     if v.is_nan() or v.is_infinite():
@@ -266,7 +261,6 @@ cdef int _put_binary(_Out out, object v, int64_t oid) except -1:
     """Binary encoding of v for its inferred OID (without the length prefix)."""
     cdef double d
     cdef uint64_t u
-    cdef int64_t off
     if oid == 23:
         out.put_u32(<uint32_t><int32_t>v)
     elif oid == 20:
@@ -293,8 +287,8 @@ cdef int _put_binary(_Out out, object v, int64_t oid) except -1:
         out.put_u64(<uint64_t>_usecs_of_time(v))
     elif oid == 1266:
         out.put_u64(<uint64_t>_usecs_of_time(v))
-        off = _usecs_of_delta(v.utcoffset())
-        out.put_u32(<uint32_t><int32_t>(-(off // USECS_PER_SEC)))
+        offset = v.utcoffset()      # seconds WEST of UTC, sub-second offsets floored
+        out.put_u32(<uint32_t><int32_t>(-(<int64_t>offset.days * 86400 + offset.seconds)))
     elif oid == 1186:
         out.put_u64(<uint64_t>(<int64_t>v.seconds * USECS_PER_SEC + v.microseconds))
         out.put_u32(<uint32_t><int32_t>v.days)
@@ -333,7 +327,7 @@ cdef str _float_text(object v):
         return "NaN"
     if isinf(d):
         return "Infinity" if d > 0 else "-Infinity"
-    return _float_repr(v)
+    return repr(v)
 
 
 cdef str _decimal_text(object v):
@@ -341,7 +335,7 @@ cdef str _decimal_text(object v):
         raise DataError("sNaN cannot be sent to PostgreSQL")
     if v.is_nan():
         return "NaN"
-    return _decimal_str(v)
+    return str(v)
 
 
 cdef int _put_hex(_Out out, object v) except -1:
@@ -367,7 +361,7 @@ cdef int _put_text(_Out out, object v, int64_t oid) except -1:
     elif oid == 0 or oid == 25:
         out.put_str(v)
     elif oid == 23 or oid == 20 or (oid == 1700 and isinstance(v, int)):
-        out.put_str(_int_repr(v))
+        out.put_str(_int_text(v))
     elif oid == 701:
         out.put_str(_float_text(v))
     elif oid == 1700:
@@ -445,6 +439,13 @@ cdef int _put_text_level(_Out out, _ListInfo info, Py_ssize_t depth, Py_ssize_t*
 
 # --- one parameter -------------------------------------------------------------------------
 
+cdef int _encoded_format(object value) except -1:
+    fmt = value.fmt
+    if fmt != 0 and fmt != 1:
+        raise ProgrammingError(f"invalid format code {fmt!r} in Encoded")
+    return fmt
+
+
 cdef int _encode_into(_Out out, object value, int64_t declared, int* fmt) except -1:
     """Append Int32 length + data of one Bind parameter; sets fmt (0 text / 1 binary)."""
     cdef Py_ssize_t start
@@ -455,7 +456,7 @@ cdef int _encode_into(_Out out, object value, int64_t declared, int* fmt) except
         out.put_u32(0xFFFFFFFF)
         return 0
     if isinstance(value, Encoded):
-        fmt[0] = value.fmt
+        fmt[0] = _encoded_format(value)
         data = value.data
         if data is None:
             out.put_u32(0xFFFFFFFF)
@@ -484,7 +485,7 @@ def encode_param(value, oid, ctx):
     if value is None:
         return (0, None)
     if isinstance(value, Encoded):
-        return (value.fmt, value.data)
+        return (_encoded_format(value), value.data)
     out = _Out()
     declared = oid if -1 <= oid <= 0xFFFFFFFF else -1
     _encode_into(out, value, declared, &fmt)

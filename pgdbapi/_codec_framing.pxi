@@ -12,8 +12,7 @@ cdef class RowDecoder:
     """Turns DataRow bodies into tuples: one decoder code per column, chosen once.
 
     ``columns`` is one ``(type_oid, format_code)`` per column; ``loaders`` optionally gives
-    per column (a sequence, or a dict keyed by column index) a callable ``f(bytes)`` that
-    replaces the built-in decoder.
+    per column a callable ``f(bytes)`` (or None) that replaces the built-in decoder.
     """
 
     cdef readonly Py_ssize_t ncols
@@ -30,7 +29,9 @@ cdef class RowDecoder:
     def __init__(self, columns, ctx, loaders=None):
         cdef Py_ssize_t i
         cdef int code
-        columns = list(columns)
+        columns = [(int(oid), int(fmt)) for oid, fmt in columns]
+        if loaders is not None and len(loaders) != len(columns):
+            raise ProgrammingError(f"{len(loaders)} loaders for {len(columns)} columns")
         self.ncols = len(columns)
         self.ctx = ctx
         self.codes = <int*>PyMem_Malloc(sizeof(int) * (self.ncols + 1))
@@ -41,17 +42,11 @@ cdef class RowDecoder:
         self.needs_tz = False
         for i in range(self.ncols):
             oid, fmt = columns[i]
-            loader = None
-            if loaders is not None:
-                if isinstance(loaders, dict):
-                    loader = loaders.get(i)
-                elif i < len(loaders):
-                    loader = loaders[i]
+            code = _decoder_code(oid, fmt)
+            loader = loaders[i] if loaders is not None else None
             if loader is not None:
                 code = C_LOADER
                 self.loaders[i] = loader
-            else:
-                code = _decoder_code(oid, fmt)
             self.codes[i] = code
             self.aux[i] = <uint32_t>oid if code == C_T_ARRAY or code == C_B_ARRAY else 0
             if _needs_tz(code):
@@ -74,7 +69,6 @@ cdef class RowDecoder:
         cdef Py_ssize_t pos = 2, i
         cdef int32_t vlen
         cdef int code
-        cdef bint in_loader = False
         cdef tuple row
         cdef object val
         if n < 2:
@@ -102,17 +96,13 @@ cdef class RowDecoder:
                             _check_len(p + pos, vlen, 4, "int4")
                         val = PyLong_FromLongLong(_get_i32(p + pos))
                     elif code == C_LOADER:
-                        in_loader = True
                         val = self.loaders[i](PyBytes_FromStringAndSize(p + pos, vlen))
-                        in_loader = False
                     else:
                         val = _decode(code, self.aux[i], p + pos, vlen, tz)
                     pos += vlen
                 Py_INCREF(val)
                 PyTuple_SET_ITEM(row, i, val)
         except Exception as exc:
-            if in_loader or isinstance(exc, OperationalError):
-                raise
             raise _as_data_error(exc)
         if pos != n:
             raise _framing_error("DataRow has trailing bytes")
@@ -164,7 +154,7 @@ cdef class ReadBuffer:
 
     def fill(self, recv_into, Py_ssize_t size_hint=65536):
         """Make room for size_hint bytes, let recv_into write into the free space once."""
-        cdef Py_ssize_t n, free
+        cdef Py_ssize_t free
         if size_hint < 1:
             size_hint = 1
         self._make_room(size_hint)
@@ -176,9 +166,10 @@ cdef class ReadBuffer:
         finally:
             view.release()
             whole.release()
-        if n < 0 or n > free:
-            raise InterfaceError(f"recv_into returned {n} for {free} bytes of space")
-        self.wpos += n
+        if n:
+            if not 0 < n <= free:
+                raise InterfaceError(f"recv_into returned {n!r} for {free} bytes of space")
+            self.wpos += n
         return n
 
     def feed(self, data):
@@ -239,10 +230,8 @@ cdef class ReadBuffer:
         self.busy = True
         try:
             while limit < 0 or count < limit:
-                if self.wpos - self.rpos < 5 or self.data[self.rpos] != b'D':
-                    break
-                length = self._complete()
-                if length < 0:
+                length = self._complete()     # validates the length whatever the type
+                if length < 0 or self.data[self.rpos] != b'D':
                     break
                 p = self.data + self.rpos
                 self.rpos += 1 + length        # consumed even if decoding fails
@@ -305,8 +294,7 @@ cdef class WriteBuffer:
         self.out.put_bytes_obj(b)
 
     def write_cstr(self, b):
-        self.out.put_bytes_obj(b)
-        self.out.put_byte(0)
+        self.out.put_cstr(b)
 
     def take(self):
         """Everything written so far, then reset (an unfinished message is an error)."""
@@ -317,24 +305,27 @@ cdef class WriteBuffer:
         return data
 
     # -- whole messages ----------------------------------------------------------------
+    # Each one is written in full or not at all: a failure rolls the buffer back.
+
+    cdef inline int _rollback(self, Py_ssize_t begin) except -1:
+        self.out.len = begin
+        self.msg_start = -1
+        return 0
 
     def startup(self, int version, params):
         """StartupMessage (no type byte): length, version, name/value pairs, final NUL."""
-        cdef Py_ssize_t begin
+        cdef Py_ssize_t begin = self.out.len
         if self.msg_start >= 0:
             raise InterfaceError("startup() while another message is unfinished")
-        begin = self.out.len
         try:
             self.out.put_u32(0)
             self.out.put_u32(<uint32_t>version)
             for name, value in params:
-                self.out.put_str(name)
-                self.out.put_byte(0)
-                self.out.put_str(value)
-                self.out.put_byte(0)
+                self.out.put_cstr(name.encode())
+                self.out.put_cstr(value.encode())
             self.out.put_byte(0)
         except BaseException:
-            self.out.len = begin
+            self._rollback(begin)
             raise
         _put_u32(self.out.buf + begin, <uint32_t>(self.out.len - begin))
 
@@ -343,48 +334,73 @@ cdef class WriteBuffer:
         self.end()
         return 0
 
-    def query(self, sql):
-        self.start(b'Q')
-        self.out.put_bytes_obj(sql)
-        self.out.put_byte(0)
+    cdef inline int _kind_name(self, char msgtype, object kind, object name) except -1:
+        """Describe / Close: a kind byte and a name."""
+        cdef Py_ssize_t begin = self.out.len
+        self.start(msgtype)
+        try:
+            self.out.put_byte(<char>_kind_byte(kind))
+            self.out.put_cstr(name)
+        except BaseException:
+            self._rollback(begin)
+            raise
         self.end()
+        return 0
+
+    cdef inline int _one_cstr(self, char msgtype, object b) except -1:
+        cdef Py_ssize_t begin = self.out.len
+        self.start(msgtype)
+        try:
+            self.out.put_cstr(b)
+        except BaseException:
+            self._rollback(begin)
+            raise
+        self.end()
+        return 0
+
+    cdef inline int _raw(self, char msgtype, object b) except -1:
+        cdef Py_ssize_t begin = self.out.len
+        self.start(msgtype)
+        try:
+            self.out.put_bytes_obj(b)
+        except BaseException:
+            self._rollback(begin)
+            raise
+        self.end()
+        return 0
+
+    def query(self, sql):
+        self._one_cstr(b'Q', sql)
 
     def parse(self, name, sql, oids):
         cdef Py_ssize_t begin = self.out.len
         self.start(b'P')
         try:
-            self.out.put_bytes_obj(name)
-            self.out.put_byte(0)
-            self.out.put_bytes_obj(sql)
-            self.out.put_byte(0)
+            self.out.put_cstr(name)
+            self.out.put_cstr(sql)
             oids = list(oids)
-            self.out.put_u16(_count16(len(oids), "parameter types"))
+            self.out.put_u16(_count16(len(oids), "parameters"))
             for oid in oids:
                 if not 0 <= oid <= 0xFFFFFFFF:
-                    raise ProgrammingError(f"invalid type OID {oid!r}")
+                    raise ProgrammingError(f"invalid parameter type oid {oid!r}")
                 self.out.put_u32(<uint32_t>oid)
         except BaseException:
-            self.out.len = begin
-            self.msg_start = -1
+            self._rollback(begin)
             raise
         self.end()
 
     def bind(self, portal, statement, params, oids, result_formats, ctx):
         """Bind with each parameter encoded straight into the buffer (format codes patched)."""
         cdef Py_ssize_t begin = self.out.len
-        cdef Py_ssize_t nparams, fmt_pos, i
+        cdef Py_ssize_t nparams = len(params), fmt_pos, i
         cdef int fmt = 0
         cdef int64_t declared
+        if nparams != len(oids):
+            raise ProgrammingError(f"{nparams} parameters but {len(oids)} parameter types")
         self.start(b'B')
         try:
-            self.out.put_bytes_obj(portal)
-            self.out.put_byte(0)
-            self.out.put_bytes_obj(statement)
-            self.out.put_byte(0)
-            nparams = len(params)
-            if nparams != len(oids):
-                raise ProgrammingError(
-                    f"{nparams} parameters given for {len(oids)} parameter types")
+            self.out.put_cstr(portal)
+            self.out.put_cstr(statement)
             self.out.put_u16(_count16(nparams, "parameters"))
             fmt_pos = self.out.len
             self.out.reserve(2 * nparams)
@@ -398,33 +414,32 @@ cdef class WriteBuffer:
             result_formats = list(result_formats)
             self.out.put_u16(_count16(len(result_formats), "result format codes"))
             for f in result_formats:
+                if not 0 <= f <= 0xFFFF:
+                    raise ProgrammingError(f"invalid result format code {f!r}")
                 self.out.put_u16(<uint16_t>f)
         except BaseException:
-            self.out.len = begin
-            self.msg_start = -1
+            self._rollback(begin)
             raise
         self.end()
 
     def describe(self, kind, name):
-        self.start(b'D')
-        self.out.put_byte(<char>_kind_byte(kind))
-        self.out.put_bytes_obj(name)
-        self.out.put_byte(0)
-        self.end()
+        self._kind_name(b'D', kind, name)
 
     def execute(self, portal, max_rows):
+        cdef Py_ssize_t begin = self.out.len
+        if not -0x80000000 <= max_rows <= 0xFFFFFFFF:
+            raise ProgrammingError(f"{max_rows} does not fit in an Int32")
         self.start(b'E')
-        self.out.put_bytes_obj(portal)
-        self.out.put_byte(0)
-        self.out.put_u32(<uint32_t><int32_t>max_rows)
+        try:
+            self.out.put_cstr(portal)
+            self.out.put_u32(<uint32_t>(max_rows & 0xFFFFFFFF))
+        except BaseException:
+            self._rollback(begin)
+            raise
         self.end()
 
     def close(self, kind, name):
-        self.start(b'C')
-        self.out.put_byte(<char>_kind_byte(kind))
-        self.out.put_bytes_obj(name)
-        self.out.put_byte(0)
-        self.end()
+        self._kind_name(b'C', kind, name)
 
     def sync(self):
         self._simple(b'S')
@@ -439,20 +454,14 @@ cdef class WriteBuffer:
         self._simple(b'c')
 
     def password(self, data):
-        self.start(b'p')
-        self.out.put_bytes_obj(data)
-        self.end()
+        """Any 'p' message: data is the whole body (a PasswordMessage includes its NUL)."""
+        self._raw(b'p', data)
 
     def copy_data(self, data):
-        self.start(b'd')
-        self.out.put_bytes_obj(data)
-        self.end()
+        self._raw(b'd', data)
 
     def copy_fail(self, message):
-        self.start(b'f')
-        self.out.put_bytes_obj(message)
-        self.out.put_byte(0)
-        self.end()
+        self._one_cstr(b'f', message)
 
 
 cdef int _kind_byte(object kind) except -1:

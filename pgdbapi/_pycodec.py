@@ -11,10 +11,9 @@ Choices where docs/codec.md is silent (psycopg2/libpq-like):
 * a DataRow with bytes left over after its last value, a value length below -1, or a
   RowDescription with trailing bytes or a non-UTF-8 name -> ``OperationalError`` (libpq calls
   the first "message contents do not agree with length");
-* any exception a built-in decoder raises becomes ``DataError`` (chained); a custom loader's
-  exceptions propagate unchanged (the message is consumed either way);
-* ``loaders`` is a sequence (a shorter one leaves the remaining columns built in) or a dict
-  keyed by column index;
+* any exception raised while converting one value, including by a custom loader, becomes
+  ``DataError`` (chained); pgdbapi errors pass through unchanged; ``loaders`` must have one
+  entry (callable or None) per column, else ``ProgrammingError``;
 * misuse of ``WriteBuffer`` (nested ``start``, ``end``/``take`` out of turn) ->
   ``InterfaceError``; a NUL byte inside a C string, a count or Int16/Int32 out of range ->
   ``ProgrammingError``;
@@ -26,7 +25,7 @@ from __future__ import annotations
 import struct
 import sys
 from datetime import timezone, tzinfo
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Sequence
 
 from ._pycodec_decode import get_decoder
 from ._pycodec_encode import encode_param as _encode_param
@@ -56,7 +55,6 @@ _u16 = struct.Struct("!H").unpack_from
 _rowdesc_field = struct.Struct("!IhIhih").unpack_from
 _pack_u16 = struct.Struct("!H").pack
 _pack_u32 = struct.Struct("!I").pack
-_pack_i32 = struct.Struct("!i").pack
 _pack_into_i32 = struct.Struct("!i").pack_into
 _pack_into_u16 = struct.Struct("!H").pack_into
 _pack_header = struct.Struct("!Bi").pack  # type byte + length
@@ -113,16 +111,14 @@ class RowDecoder:
         self,
         columns: Sequence[tuple[int, int]],
         ctx: TypeContext,
-        loaders: Sequence[Loader | None] | Mapping[int, Loader | None] | None = None,
+        loaders: Sequence[Loader | None] | None = None,
     ) -> None:
-        cols = [(oid, fmt) for oid, fmt in columns]
+        cols = [(int(oid), int(fmt)) for oid, fmt in columns]
+        if loaders is not None and len(loaders) != len(cols):
+            raise ProgrammingError(f"{len(loaders)} loaders for {len(cols)} columns")
         decoders = [get_decoder(oid, fmt, ctx) for oid, fmt in cols]
         if loaders is not None:
-            if isinstance(loaders, Mapping):
-                chosen = [loaders.get(i) for i in range(len(cols))]
-            else:
-                chosen = list(loaders)[:len(cols)]
-            for i, loader in enumerate(chosen):
+            for i, loader in enumerate(loaders):
                 if loader is not None:
                     decoders[i] = _LoaderCall(loader)
         self.ncols: int = len(cols)
@@ -160,8 +156,6 @@ class RowDecoder:
         except Error:
             raise
         except Exception as e:
-            if type(self._decoders[len(row)]) is _LoaderCall:
-                raise
             oid, fmt = self._columns[len(row)]
             raise _value_error(e, oid, fmt) from e
         if pos != end:
@@ -314,10 +308,12 @@ class ReadBuffer:
         todo = sys.maxsize if limit < 0 else limit
         count = 0
         try:
-            while count < todo and end - pos >= 5 and buf[pos] == 68:  # 'D'
+            while count < todo and end - pos >= 5:
                 length = i32(buf, pos + 1)[0]
-                if length < 4 or length > maxlen:
+                if length < 4 or length > maxlen:  # checked whatever the type
                     self._check_length(pos)
+                if buf[pos] != 68:  # 'D'
+                    break
                 mend = pos + 1 + length
                 if mend > end:
                     break
@@ -349,13 +345,6 @@ def _kind(kind: int | bytes | str) -> bytes:
     if len(kind) == 1:
         return kind.encode() if isinstance(kind, str) else bytes(kind)
     raise ProgrammingError(f"invalid kind {kind!r}")
-
-
-def _utf8(s: str) -> bytes:
-    try:
-        return s.encode()
-    except UnicodeEncodeError as e:
-        raise DataError(f"cannot encode string as UTF-8: {e}") from None
 
 
 def _count(n: int, what: str) -> bytes:
@@ -423,9 +412,9 @@ class WriteBuffer:
             raise InterfaceError("a message is already being written")
         body = bytearray(_pack_u32(version))
         for name, value in params:
-            body += _cstr(_utf8(name))
+            body += _cstr(name.encode())
             body.append(0)
-            body += _cstr(_utf8(value))
+            body += _cstr(value.encode())
             body.append(0)
         body.append(0)
         self._buf += _pack_u32(len(body) + 4)
@@ -493,9 +482,9 @@ class WriteBuffer:
         self._simple(68, _kind(kind) + _cstr(name) + b"\0")  # 'D'
 
     def execute(self, portal: bytes, max_rows: int) -> None:
-        if not -0x80000000 <= max_rows <= 0x7FFFFFFF:
-            raise ProgrammingError(f"max_rows {max_rows} does not fit in an Int32")
-        self._simple(69, _cstr(portal) + b"\0" + _pack_i32(max_rows))  # 'E'
+        if not -0x80000000 <= max_rows <= 0xFFFFFFFF:
+            raise ProgrammingError(f"{max_rows} does not fit in an Int32")
+        self._simple(69, _cstr(portal) + b"\0" + _pack_u32(max_rows & 0xFFFFFFFF))  # 'E'
 
     def close(self, kind: int | bytes | str, name: bytes) -> None:
         self._simple(67, _kind(kind) + _cstr(name) + b"\0")  # 'C'

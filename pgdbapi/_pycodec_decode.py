@@ -185,16 +185,18 @@ _FLOAT_CHARS = b"0123456789.eE+-"
 
 
 def text_float(buf: Buf, pos: int, n: int) -> float:
-    """``NaN``, ``Infinity``, ``-Infinity``, or at most 64 characters of ``[0-9.eE+-]``
-    starting with a digit, ``-`` or ``.`` that float() reads whole (overflow gives ±inf)."""
+    """``NaN``, ``Infinity``, ``-Infinity``, or characters of ``[0-9.eE+-]`` starting with a
+    digit, ``-`` or ``.`` that float() reads whole to a finite value."""
     s = buf[pos:pos + n]
-    if 0 < n <= 64 and s[0] in _FLOAT_LEAD and not s.translate(None, _FLOAT_CHARS):
-        return float(s)
-    if s == b"NaN":
+    if n and s[0] in _FLOAT_LEAD and not s.translate(None, _FLOAT_CHARS):
+        v = float(s)
+        if v - v == 0.0:  # not an overflow to inf
+            return v
+    elif s == b"NaN":
         return _NAN
-    if s == b"Infinity":
+    elif s == b"Infinity":
         return _INF
-    if s == b"-Infinity":
+    elif s == b"-Infinity":
         return -_INF
     raise _bad("floating-point", buf, pos, n)
 
@@ -559,7 +561,9 @@ def _bin_uuid(buf: Buf, pos: int, n: int) -> UUID:
 
 _MAXDIM = 6
 _WHITESPACE = b" \t\n\r\v\f"  # scanner_isspace
-_DIM_DECORATION = re.compile(rb"(?:\[-?[0-9]+:-?[0-9]+\])+=")
+_DIM_DECORATION = re.compile(
+    rb"(?:\[[+-]?[0-9]+(?::[+-]?[0-9]+)?\])+[ \t\n\r\v\f]*=[ \t\n\r\v\f]*"
+)
 
 
 def _reshape(items: list[Any], dims: list[int]) -> list[Any]:
@@ -573,11 +577,17 @@ def _bin_array(elem_oid: int, elem: Decoder) -> Decoder:
         b = buf[pos:pos + n]
         if n < 12:
             raise DataError("invalid array value: truncated header")
-        ndim, _flags, oid = _array_head(b, 0)  # flags (has NULLs) are not checked
+        ndim, flags, oid = _array_head(b, 0)
         if not 0 <= ndim <= _MAXDIM:
             raise DataError(f"invalid array value: {ndim} dimensions")
+        if flags != 0 and flags != 1:  # array_recv's check
+            raise DataError(f"invalid array flags {flags}")
         if oid != elem_oid:
             raise DataError(f"array element type {oid} instead of expected {elem_oid}")
+        if ndim == 0:
+            if n != 12:
+                raise DataError("invalid array value: trailing bytes")
+            return []
         p = 12 + 8 * ndim
         if p > n:
             raise DataError("invalid array value: truncated dimensions")
@@ -643,18 +653,23 @@ def _simple_text_array(inner: bytes, elem: Decoder) -> list[Any]:
 
 
 def _parse_text_array(s: bytes, elem: Decoder) -> list[Any]:
-    """array_out's syntax exactly: no white space outside the braces, decoration
-    ``[lo:hi]...=`` only before them."""
+    """array_in's syntax: white space around elements and braces, an optional decoration
+    ``[lo:hi]...=`` (bounds not kept), sub-arrays all of one shape."""
+    n = len(s)
     i = 0
-    if s[:1] == b"[":
-        m = _DIM_DECORATION.match(s)
+    while i < n and s[i] in _WHITESPACE:
+        i += 1
+    if s[i:i + 1] == b"[":
+        m = _DIM_DECORATION.match(s, i)
         if m is None:
             raise DataError(f"invalid array dimension decoration: {s[:60]!r}")
         i = m.end()
     if s[i:i + 1] != b"{":
         raise DataError(f"invalid array value: {s[:60]!r}")
     items, shape, i = _parse_level(s, i + 1, elem, 1)
-    if i != len(s):
+    while i < n and s[i] in _WHITESPACE:
+        i += 1
+    if i != n:
         raise DataError(f"invalid array value: junk after the closing brace: {s[:60]!r}")
     if 0 in shape:
         return []

@@ -105,7 +105,7 @@ def _decimal_binary(v: Decimal) -> bytes:
 
 def _int_text(v: int) -> str:
     try:
-        return int.__repr__(v)  # not str(): an int subclass may print itself differently
+        return str(v)
     except ValueError as e:  # beyond sys.get_int_max_str_digits()
         raise DataError(f"integer too large to convert: {e}") from None
 
@@ -119,7 +119,7 @@ def _decimal_text(v: Decimal) -> str:
         if v.is_snan():
             raise DataError("sNaN cannot be sent to PostgreSQL")
         return "NaN"  # also for -NaN, which numeric_in would reject
-    return Decimal.__str__(v)
+    return str(v)
 
 
 # -- scalar adapters -------------------------------------------------------------------------
@@ -143,7 +143,7 @@ def _int_binary(v: int) -> bytes:
 
 def _float_text(v: float) -> str:
     if v - v == 0.0:
-        return float.__repr__(v)
+        return repr(v)
     if v != v:
         return "NaN"
     return "Infinity" if v > 0 else "-Infinity"
@@ -391,7 +391,9 @@ def encode_param(value: Any, oid: int) -> tuple[int, bytes | None]:
         return 0, None
     if isinstance(value, (Encoded, list)):
         if isinstance(value, Encoded):
-            return value.fmt, value.data  # passed through as given
+            if value.fmt != 0 and value.fmt != 1:
+                raise ProgrammingError(f"invalid format code {value.fmt!r} in Encoded")
+            return value.fmt, value.data
         info = analyze_list(value)
         if oid != 0 and info.array_oid == oid:
             return 1, array_binary(info)

@@ -128,10 +128,7 @@ cdef class _Out:
 
     cdef int put_cstr(self, object b) except -1:
         """Append a bytes-like C string and its NUL (an embedded NUL -> ProgrammingError)."""
-        if type(b) is not bytes:
-            b = bytes(b)
-        if memchr(PyBytes_AS_STRING(b), 0, PyBytes_GET_SIZE(b)) != NULL:
-            raise ProgrammingError(f"a NUL byte cannot be sent inside a string: {b[:60]!r}")
+        b = _checked_cstr(b)
         self.put(PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b))
         self.put_byte(0)
         return 0

@@ -335,37 +335,27 @@ cdef class WriteBuffer:
         return 0
 
     cdef inline int _kind_name(self, char msgtype, object kind, object name) except -1:
-        """Describe / Close: a kind byte and a name."""
-        cdef Py_ssize_t begin = self.out.len
+        """Describe / Close: a kind byte and a name (arguments checked before anything)."""
+        cdef int k = _kind_byte(kind)
+        name = _checked_cstr(name)
         self.start(msgtype)
-        try:
-            self.out.put_byte(<char>_kind_byte(kind))
-            self.out.put_cstr(name)
-        except BaseException:
-            self._rollback(begin)
-            raise
+        self.out.put_byte(<char>k)
+        self.out.put_cstr(name)
         self.end()
         return 0
 
     cdef inline int _one_cstr(self, char msgtype, object b) except -1:
-        cdef Py_ssize_t begin = self.out.len
+        b = _checked_cstr(b)
         self.start(msgtype)
-        try:
-            self.out.put_cstr(b)
-        except BaseException:
-            self._rollback(begin)
-            raise
+        self.out.put_cstr(b)
         self.end()
         return 0
 
     cdef inline int _raw(self, char msgtype, object b) except -1:
-        cdef Py_ssize_t begin = self.out.len
+        if type(b) is not bytes:
+            b = bytes(b)
         self.start(msgtype)
-        try:
-            self.out.put_bytes_obj(b)
-        except BaseException:
-            self._rollback(begin)
-            raise
+        self.out.put_bytes_obj(b)
         self.end()
         return 0
 
@@ -373,20 +363,19 @@ cdef class WriteBuffer:
         self._one_cstr(b'Q', sql)
 
     def parse(self, name, sql, oids):
-        cdef Py_ssize_t begin = self.out.len
+        oids = list(oids)
+        for oid in oids:
+            if not 0 <= oid <= 0xFFFFFFFF:
+                raise ProgrammingError(f"invalid parameter type oid {oid!r}")
+        name = _checked_cstr(name)
+        sql = _checked_cstr(sql)
+        cdef uint16_t count = _count16(len(oids), "parameters")
         self.start(b'P')
-        try:
-            self.out.put_cstr(name)
-            self.out.put_cstr(sql)
-            oids = list(oids)
-            self.out.put_u16(_count16(len(oids), "parameters"))
-            for oid in oids:
-                if not 0 <= oid <= 0xFFFFFFFF:
-                    raise ProgrammingError(f"invalid parameter type oid {oid!r}")
-                self.out.put_u32(<uint32_t>oid)
-        except BaseException:
-            self._rollback(begin)
-            raise
+        self.out.put_cstr(name)
+        self.out.put_cstr(sql)
+        self.out.put_u16(count)
+        for oid in oids:
+            self.out.put_u32(<uint32_t>oid)
         self.end()
 
     def bind(self, portal, statement, params, oids, result_formats, ctx):
@@ -426,16 +415,12 @@ cdef class WriteBuffer:
         self._kind_name(b'D', kind, name)
 
     def execute(self, portal, max_rows):
-        cdef Py_ssize_t begin = self.out.len
         if not -0x80000000 <= max_rows <= 0xFFFFFFFF:
             raise ProgrammingError(f"{max_rows} does not fit in an Int32")
+        portal = _checked_cstr(portal)
         self.start(b'E')
-        try:
-            self.out.put_cstr(portal)
-            self.out.put_u32(<uint32_t>(max_rows & 0xFFFFFFFF))
-        except BaseException:
-            self._rollback(begin)
-            raise
+        self.out.put_cstr(portal)
+        self.out.put_u32(<uint32_t>(max_rows & 0xFFFFFFFF))
         self.end()
 
     def close(self, kind, name):
@@ -462,6 +447,15 @@ cdef class WriteBuffer:
 
     def copy_fail(self, message):
         self._one_cstr(b'f', message)
+
+
+cdef bytes _checked_cstr(object b):
+    """b as bytes, refused (ProgrammingError) if it holds a NUL: it is sent NUL-terminated."""
+    if type(b) is not bytes:
+        b = bytes(b)
+    if memchr(PyBytes_AS_STRING(b), 0, PyBytes_GET_SIZE(b)) != NULL:
+        raise ProgrammingError(f"a NUL byte cannot be sent inside a string: {b[:60]!r}")
+    return b
 
 
 cdef int _kind_byte(object kind) except -1:

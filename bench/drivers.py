@@ -263,8 +263,11 @@ def load_driver(name: str, dsn: str) -> Driver:
     """Import one driver and wrap it; raises ImportError if it is not installed."""
     params = dsn_util.with_defaults(dsn_util.parse_dsn(dsn))
     if name in ("pgdbapi-c", "pgdbapi-python"):
-        import pgdbapi
-        from pgdbapi import codec
+        try:
+            import pgdbapi
+            from pgdbapi import codec
+        except ImportError as exc:
+            raise ImportError(f"{exc} (build and install it: pip install -e .)") from exc
 
         info = DriverInfo(_dist_version("pgdbapi", pgdbapi), {"codec": codec.implementation})
         return DbapiDriver(name, lambda: pgdbapi.connect(dsn), info)

@@ -12,6 +12,7 @@ STATS = ("min", "median")
 _PIN_TEXT = {
     "same": "server and driver pinned to one CPU",
     "split": "server and driver pinned to one CPU each",
+    "client": "driver pinned to one CPU, server not pinned",
     "none": "no CPU pinning",
 }
 
@@ -117,8 +118,8 @@ def _preamble(meta: Dict[str, Any], stat: str, baseline: str, has_base: bool) ->
     out = [
         f"Benchmark {meta.get('date', '')}: {meta.get('machine', '')}, Python "
         f"{meta.get('python', '?')}, PostgreSQL {meta.get('server_version', '?')} "
-        f"({meta.get('server', '?')}); {how} {meta.get('reps')} runs after "
-        f"{meta.get('warmup')} warm-up{'s' if meta.get('warmup') != 1 else ''}"
+        f"({meta.get('server', '?')}); {how} {_plural(meta.get('reps'), 'run')} after "
+        f"{_plural(meta.get('warmup'), 'warm-up')}"
         f"{', --quick sizes' if meta.get('quick') else ''}; {_PIN_TEXT[meta.get('pin', 'none')]}.",
     ]
     versions = meta.get("drivers", {})
@@ -130,6 +131,10 @@ def _preamble(meta: Dict[str, Any], stat: str, baseline: str, has_base: bool) ->
             f"below it the other driver is."
         )
     return out
+
+
+def _plural(count: object, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _notes(notes: List[str]) -> List[str]:

@@ -71,8 +71,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--pin",
         choices=PIN_MODES,
         default="same",
-        help="same: server and drivers on one CPU (default, steadiest); split: one CPU each; "
-        "none: leave it to the scheduler. Only the server started here is pinned",
+        help="same: server and driver on one CPU (default, steadiest); split: one CPU each; "
+        "none: leave it to the scheduler. A --dsn server is not pinned, only the driver",
     )
     parser.add_argument(
         "--baseline", default=BASELINE, help=f"ratios are relative to this (default {BASELINE})"
@@ -84,6 +84,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.timeout = 60.0 if args.quick else 600.0
     if args.reps < 1 or args.warmup < 0:
         parser.error("--reps must be at least 1 and --warmup at least 0")
+    if args.json and not Path(args.json).resolve().parent.is_dir():
+        parser.error(f"--json: no directory for {args.json}")
     return args
 
 
@@ -161,6 +163,8 @@ def run(args: argparse.Namespace) -> Tuple[List[Dict[str, Any]], Dict[str, Any]]
         meta["server"] = server.description
         cpus = pin_cpus(args.pin, server)
         meta["pin"] = args.pin if cpus is not None else "none"
+        if cpus is not None and server.postmaster_pid is None:
+            meta["pin"] = "client"
         total = len(args.workloads) * len(args.drivers)
         for workload in args.workloads:
             spec = WORKLOADS[workload]

@@ -134,8 +134,11 @@ class Connection(TwoPhaseCommit):
         self._closed = 0
 
     # ----- the I/O loop ---------------------------------------------------------------
-    def _run(self, ready_count: int) -> list[Result]:
-        """Send what the protocol buffered, read until every ReadyForQuery arrived."""
+    def _run(self, ready_count: int, *, extended: bool = False) -> list[Result]:
+        """Send what the protocol buffered, read until every ReadyForQuery arrived.
+
+        ``extended``: the request ends with an extended-protocol Sync (which a COPY FROM
+        STDIN swallows, so refusing the COPY needs a Sync of its own)."""
         proto = self._proto
         transport = self._transport
         if transport is None:
@@ -154,12 +157,9 @@ class Connection(TwoPhaseCommit):
                         "COPY FROM STDIN cannot run through execute(): use copy_expert()"
                     )
                     proto.wbuf.copy_fail(b"COPY FROM STDIN is not supported by execute()")
-                    proto.wbuf.sync()
+                    if extended:
+                        proto.wbuf.sync()
                     transport.send(proto.wbuf.take())
-                    proto.pending += 1
-                    # the CopyFail ends the COPY; in the simple protocol the extra Sync
-                    # gets its own ReadyForQuery, in the extended one it replaces the
-                    # Sync the COPY swallowed: count both cases by ReadyForQuery.
                 elif ev == COPY_OUT:
                     raise OperationalError("COPY BOTH is not supported outside replication")
                 else:
@@ -179,6 +179,9 @@ class Connection(TwoPhaseCommit):
             copy_error = copy_error or ProgrammingError(
                 "COPY TO STDOUT cannot run through execute(): use copy_expert()"
             )
+        if copy_error is not None:  # the server's error, if any, only echoes our refusal
+            proto.error = None
+            raise copy_error
         if proto.error is not None:
             err = proto.error
             proto.error = None
@@ -187,8 +190,6 @@ class Connection(TwoPhaseCommit):
                 if not isinstance(err, OperationalError):
                     err = OperationalError(str(err), fields=err.diag.fields)
             raise err
-        if copy_error is not None:
-            raise copy_error
         return proto.results
 
     def _collect_async(self) -> None:
@@ -242,16 +243,18 @@ class Connection(TwoPhaseCommit):
     def execute(self, query: str | bytes, params: Any = None) -> list[Result]:
         """Run one query; the results of every statement it holds, in order."""
         with self._lock:
-            self._check()
+            if self._closed:
+                raise InterfaceError("connection already closed")
             if params is None:
                 sql = query.encode() if isinstance(query, str) else bytes(query)
                 return self._simple(sql)
             pq = pyformat.parse_query(query)
-            if self.binding == "client" or (
-                self.binding == "auto" and pyformat.needs_client_binding(pq, params)
-            ):
-                return self._simple(self._client_sql(pq, params))
-            return self._extended(pq.server_sql, pyformat.server_params(pq, params))
+            binding = self.binding
+            if binding != "client":
+                values = pyformat.server_params(pq, params)
+                if binding == "server" or (pq.server_bindable and not pyformat.has_tuple(values)):
+                    return self._extended(pq.server_sql, values)
+            return self._simple(self._client_sql(pq, params))
 
     def _client_sql(self, pq: Any, params: Any) -> bytes:
         std = self._proto.parameters.get("standard_conforming_strings", "on") == "on"
@@ -279,12 +282,12 @@ class Connection(TwoPhaseCommit):
 
     def _extended(self, sql: bytes, values: list[Any], *, retry: bool = True) -> list[Result]:
         proto = self._proto
-        oids = tuple([codec.infer_oid(v) for v in values])
+        oids = tuple(map(codec.infer_oid, values))
         key = (sql, oids)
         cache = self._cache
         entry = cache.lookup(key)
-        began = self._began_transaction()
-        extra = self._write_prologue()
+        began = not self._autocommit and proto.transaction_status == b"I"
+        extra = self._write_prologue() if began or cache.to_close else 0
         preparing = False
         name = b""
         try:
@@ -305,7 +308,7 @@ class Connection(TwoPhaseCommit):
             assert entry is not None
             entry.name = name
         try:
-            results = self._run(1 + extra)
+            results = self._run(1 + extra, extended=True)
         except exc.Error as e:
             if entry is not None and entry.name is not None:
                 stale = _stale_statement(e)
@@ -407,7 +410,7 @@ class Connection(TwoPhaseCommit):
             except BaseException:
                 self._discard_output()
                 raise
-            results = self._run(1 + extra)
+            results = self._run(1 + extra, extended=True)
             if began:
                 results = results[1:]
             for r in results:

@@ -121,12 +121,13 @@ class Cursor:
 
     # ----- executing ------------------------------------------------------------------
     def execute(self, query: str | bytes, vars: Any = None) -> None:
-        self._check()
+        if self._closed or self.connection._closed:
+            self._check()
         self._last_query = (query, vars)
-        self._set_results([])
         try:
             results = self.connection.execute(query, vars)
         except Exception as e:
+            self._set_results([])
             if hasattr(e, "cursor"):
                 e.cursor = self
             raise
@@ -177,7 +178,8 @@ class Cursor:
 
     # ----- fetching -------------------------------------------------------------------
     def _need_rows(self) -> list[Any]:
-        self._check()
+        if self._closed or self.connection._closed:
+            self._check()
         r = self._result
         if r is None or r.fields is None:
             raise ProgrammingError("no results to fetch")

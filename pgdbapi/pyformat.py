@@ -140,6 +140,10 @@ def parse_query(query: str | bytes) -> ParsedQuery:
 
 def server_params(pq: ParsedQuery, params: Params) -> list[Any]:
     """The values for ``$1..$n``, checked against the placeholders."""
+    kind = type(params)
+    if (kind is tuple or kind is list) and not pq.named:  # the common case, without ABC checks
+        if len(params) == len(pq.param_keys):
+            return list(params)
     if pq.named:
         if not isinstance(params, Mapping):
             raise ProgrammingError(
@@ -198,10 +202,12 @@ def needs_client_binding(pq: ParsedQuery, params: Params) -> bool:
     """
     if not pq.server_bindable:
         return True
-    return any(
-        isinstance(value, tuple) and not isinstance(value, Encoded)
-        for value in server_params(pq, params)
-    )
+    return has_tuple(server_params(pq, params))
+
+
+def has_tuple(values: list[Any]) -> bool:
+    """A tuple among the values (psycopg2's ``IN %s`` idiom): client-side binding needed."""
+    return any(isinstance(v, tuple) and not isinstance(v, Encoded) for v in values)
 
 
 def _count(n: int, noun: str) -> str:

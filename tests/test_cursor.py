@@ -211,3 +211,24 @@ def test_threads_share_connection(conn: Any) -> None:
     for t in threads:
         t.join(60)
     assert not errors
+
+
+@pytest.mark.parametrize("binding", ["auto", "server"])
+def test_copy_through_execute_is_refused_cleanly(dsn: str, binding: str) -> None:
+    conn = pgdbapi.connect(dsn, binding=binding)
+    try:
+        conn.autocommit = True
+        cur = conn.cursor()
+        cur.execute("create temp table tcopy (x int)")
+        with pytest.raises(pgdbapi.ProgrammingError, match="COPY"):
+            cur.execute("copy tcopy from stdin")  # simple protocol
+        with pytest.raises(pgdbapi.ProgrammingError, match="COPY"):
+            cur.execute("copy tcopy from stdin", ())  # extended protocol when binding=server
+        with pytest.raises(pgdbapi.ProgrammingError, match="COPY"):
+            cur.execute("copy (select 1) to stdout")
+        with pytest.raises(pgdbapi.ProgrammingError, match="COPY"):
+            cur.execute("copy (select 1) to stdout", ())
+        cur.execute("select 1")
+        assert cur.fetchone() == (1,)
+    finally:
+        conn.close()

@@ -173,7 +173,8 @@ class Connection(TwoPhaseCommit):
             raise
         finally:
             self._busy = False
-        self._collect_async()
+        if proto.notifies:
+            self._collect_async()
         if proto.copy_chunks:
             proto.copy_chunks = []
             copy_error = copy_error or ProgrammingError(

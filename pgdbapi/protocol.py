@@ -161,6 +161,10 @@ class Protocol:
                 if self.pending <= 0:
                     self.pending = 0
                     return READY
+            elif mtype == 0x32:  # '2' BindComplete
+                preset = self._presets.pop(0) if self._presets else None
+                if preset is not None:
+                    self._current = Result(preset.fields, preset.decoder)
             elif mtype == 0x54:  # 'T' RowDescription
                 fields = codec.parse_row_description(body)
                 if self._awaiting_statement_desc:
@@ -171,10 +175,6 @@ class Protocol:
                     self._current = Result(fields, codec.RowDecoder(cols, self.ctx))
             elif mtype == 0x44:  # 'D' DataRow nobody asked to decode (executemany, failed decode)
                 pass
-            elif mtype == 0x32:  # '2' BindComplete
-                preset = self._presets.pop(0) if self._presets else None
-                if preset is not None:
-                    self._current = Result(preset.fields, preset.decoder)
             elif mtype == 0x6E:  # 'n' NoData
                 if self._awaiting_statement_desc:
                     self._awaiting_statement_desc = False

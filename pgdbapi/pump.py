@@ -21,8 +21,9 @@ def pump(proto: Protocol, transport: Transport) -> int:
     """
     rbuf = proto.rbuf
     recv_into = transport.recv_into
+    # nothing buffered (the usual case right after a request): read before stepping
+    ev = NEED_DATA if not len(rbuf) else proto.step()
     while True:
-        ev = proto.step()
         if ev != NEED_DATA:
             return ev
         if rbuf.fill(recv_into) == 0:
@@ -33,3 +34,4 @@ def pump(proto: Protocol, transport: Transport) -> int:
             if isinstance(err, OperationalError):
                 raise err
             raise OperationalError(str(err), fields=err.diag.fields)
+        ev = proto.step()

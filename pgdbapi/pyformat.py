@@ -8,6 +8,8 @@ then reads the text with a SQL lexer to decide whether the server can bind the v
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import functools
 import re
 from dataclasses import dataclass
@@ -120,11 +122,12 @@ class ParsedQuery:
     slots: tuple[int, ...]  # per placeholder occurrence, its ``$n`` minus one
     analysis: StatementAnalysis
 
-    @property
+    # cached_property: computed once per (cached) query, a dict read afterwards
+    @cached_property
     def named(self) -> bool:
         return bool(self.names) and self.names[0] is not None
 
-    @property
+    @cached_property
     def server_bindable(self) -> bool:
         return self.analysis.server_bindable
 
@@ -207,7 +210,10 @@ def needs_client_binding(pq: ParsedQuery, params: Params) -> bool:
 
 def has_tuple(values: list[Any]) -> bool:
     """A tuple among the values (psycopg2's ``IN %s`` idiom): client-side binding needed."""
-    return any(isinstance(v, tuple) and not isinstance(v, Encoded) for v in values)
+    for v in values:
+        if isinstance(v, tuple) and not isinstance(v, Encoded):
+            return True
+    return False
 
 
 def _count(n: int, noun: str) -> str:

@@ -41,10 +41,14 @@ class StatementCache:
 
     def lookup(self, key: Key) -> Entry | None:
         """Count one use of ``key``; return its entry when it is (or should now be) prepared."""
-        if not self.enabled:
+        threshold = self.threshold
+        if threshold is None or not self.size:
             return None
         entries = self._entries
         entry = entries.get(key)
+        if entry is not None and entry.name is not None:  # the hot path: already prepared
+            entries.move_to_end(key)
+            return entry
         if entry is None:
             entry = Entry()
             entries[key] = entry
@@ -55,10 +59,7 @@ class StatementCache:
         else:
             entries.move_to_end(key)
         entry.count += 1
-        assert self.threshold is not None
-        if entry.name is not None or entry.count >= self.threshold:
-            return entry
-        return None
+        return entry if entry.count >= threshold else None
 
     def new_name(self) -> bytes:
         self._serial += 1

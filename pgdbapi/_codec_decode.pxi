@@ -501,11 +501,14 @@ cdef object _dec_t_int(const char* p, Py_ssize_t n):
 
 
 cdef object _dec_t_float(const char* p, Py_ssize_t n):
-    """Server float text: digits, '.', exponent, or NaN / Infinity / -Infinity."""
+    """Server float text: [0-9.eE+-] starting with a digit, '-' or '.', read whole to a
+    finite value; or NaN / Infinity / -Infinity."""
     cdef Py_ssize_t i
     cdef char c
     cdef char* end
-    cdef bytes s
+    cdef char stackbuf[64]
+    cdef char* s = stackbuf
+    cdef bytes owner
     cdef double d
     if _eq(p, n, "NaN", 3):
         return _NAN
@@ -513,17 +516,20 @@ cdef object _dec_t_float(const char* p, Py_ssize_t n):
         return PyFloat_FromDouble(Py_HUGE_VAL)
     if _eq(p, n, "-Infinity", 9):
         return PyFloat_FromDouble(-Py_HUGE_VAL)
-    if n == 0:
+    if n == 0 or not (_is_digit(p[0]) or p[0] == b'-' or p[0] == b'.'):
         raise _data_error("invalid float", p, n)
     for i in range(n):
         c = p[i]
         if not (_is_digit(c) or c == b'.' or c == b'e' or c == b'E' or c == b'-' or c == b'+'):
             raise _data_error("invalid float", p, n)
-    if not (_is_digit(p[0]) or p[0] == b'-' or p[0] == b'.'):
-        raise _data_error("invalid float", p, n)
-    s = PyBytes_FromStringAndSize(p, n)
-    d = PyOS_string_to_double(PyBytes_AS_STRING(s), &end, None)
-    if end != PyBytes_AS_STRING(s) + n or isinf(d):
+    if n >= 64:     # strtod needs a NUL-terminated copy
+        owner = PyBytes_FromStringAndSize(p, n)
+        s = PyBytes_AS_STRING(owner)
+    else:
+        memcpy(s, p, n)
+        s[n] = 0
+    d = PyOS_string_to_double(s, &end, None)
+    if end != s + n or isinf(d):
         raise _data_error("invalid float", p, n)
     return PyFloat_FromDouble(d)
 

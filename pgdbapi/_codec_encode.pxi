@@ -175,61 +175,72 @@ def infer_oid(value):
 
 # --- binary encoders -----------------------------------------------------------------------
 
-cdef int64_t _usecs_of_time(object v) except? -1:
-    return ((<int64_t>v.hour * 60 + v.minute) * 60 + v.second) * USECS_PER_SEC + v.microsecond
+cdef inline int64_t _usecs_of_time(object v) noexcept:
+    """µs since midnight of a datetime.time (fields read through the C API)."""
+    return ((<int64_t>time_hour(v) * 60 + time_minute(v)) * 60 + time_second(v)) \
+        * USECS_PER_SEC + time_microsecond(v)
 
 
-cdef int64_t _usecs_of_delta(object d) except? -1:
-    return (<int64_t>d.days * 86400 + d.seconds) * USECS_PER_SEC + d.microseconds
+cdef inline int64_t _usecs_of_delta(object d) noexcept:
+    return (<int64_t>timedelta_days(d) * 86400 + timedelta_seconds(d)) * USECS_PER_SEC \
+        + timedelta_microseconds(d)
 
 
 cdef int64_t _usecs_of_datetime(object v, bint aware) except? -1:
     """µs since 2000-01-01 (aware values converted to UTC)."""
-    cdef int64_t days = <int64_t>v.toordinal() - PG_EPOCH_ORDINAL
-    cdef int64_t us = days * USECS_PER_DAY + _usecs_of_time(v)
+    cdef int64_t days = _ordinal_from_civil(date_year(v), date_month(v), date_day(v)) \
+        - PG_EPOCH_ORDINAL
+    cdef int64_t us = days * USECS_PER_DAY + ((<int64_t>datetime_hour(v) * 60
+        + datetime_minute(v)) * 60 + datetime_second(v)) * USECS_PER_SEC \
+        + datetime_microsecond(v)
     if aware:
         us -= _usecs_of_delta(v.utcoffset())
     return us
 
 
-cdef int _put_numeric_digits(_Out out, bint negative, str digits, int64_t exp) except -1:
-    """numeric binary of ``±int(digits) * 10**exp``: dscale = max(0, -exp), base-10000
-    groups with leading/trailing zero groups stripped, zero positive (as the server sends)."""
-    cdef int64_t dscale, intlen, lead, weight, first, last
-    cdef Py_ssize_t i
-    if exp > 0:
-        if len(digits) + exp > 4 * 0x8000:
-            raise DataError("numeric value out of range")
-        digits += "0" * exp
-        exp = 0
-    dscale = -exp
+cdef int _put_numeric_c(_Out out, bint negative, const char* d, Py_ssize_t n,
+                        int64_t exp) except -1:
+    """numeric binary of ``±int(d[:n]) * 10**exp`` (d: ASCII digits, leading zeros allowed):
+    dscale = max(0, -exp), base-10000 groups without leading/trailing zero groups, zero
+    positive (as the server sends it)."""
+    cdef int64_t dscale, intlen, power, g, group_id, gfirst, glast, weight
+    cdef Py_ssize_t i, first = 0, last
+    cdef int value = 0
+    cdef int r
+    if exp > 0 and n + exp > 4 * 0x8000:
+        raise DataError("numeric value out of range")
+    dscale = -exp if exp < 0 else 0
     if dscale > 0x3FFF:
         raise DataError(f"numeric scale {dscale} out of range (max 16383)")
-    # Align to base-10000 groups: pad the fraction on the right, the integer part on the left.
-    digits += "0" * ((4 - dscale % 4) % 4)
-    intlen = len(digits) - (dscale + (4 - dscale % 4) % 4)
-    lead = -intlen if intlen < 0 else (4 - intlen % 4) % 4
-    digits = "0" * lead + digits
-    weight = (intlen + lead) // 4 - 1
-    groups = [int(digits[i:i + 4]) for i in range(0, len(digits), 4)]
-    first = 0
-    last = len(groups)
-    while first < last and groups[first] == 0:
+    while first < n and d[first] == b'0':
         first += 1
-    while last > first and groups[last - 1] == 0:
-        last -= 1
-    if last == first:
+    if first == n:
         out.put_u64(<uint64_t>dscale)      # ndigits 0, weight 0, positive, dscale
         return 0
-    weight -= first
+    last = n - 1
+    while d[last] == b'0':
+        last -= 1
+    intlen = n + (exp if exp > 0 else 0) - dscale      # digits before the decimal point
+    gfirst = _floordiv(intlen - 1 - first, 4)
+    glast = _floordiv(intlen - 1 - last, 4)
+    weight = gfirst
     if not -0x8000 <= weight <= 0x7FFF:
         raise DataError("numeric value out of range")
-    out.put_u16(<uint16_t>(last - first))
+    out.put_u16(<uint16_t>(gfirst - glast + 1))
     out.put_u16(<uint16_t><int16_t>weight)
     out.put_u16(0x4000 if negative else 0)
     out.put_u16(<uint16_t>dscale)
-    for i in range(first, last):
-        out.put_u16(<uint16_t>groups[i])
+    group_id = gfirst
+    for i in range(first, last + 1):
+        power = intlen - 1 - i
+        g = _floordiv(power, 4)
+        if g != group_id:
+            out.put_u16(<uint16_t>value)
+            value = 0
+            group_id = g
+        r = <int>(power - 4 * g)
+        value += (d[i] - c'0') * (1000 if r == 3 else 100 if r == 2 else 10 if r == 1 else 1)
+    out.put_u16(<uint16_t>value)
     return 0
 
 
@@ -242,19 +253,58 @@ cdef str _int_text(object v):
 
 
 cdef int _put_numeric(_Out out, object v) except -1:
-    """numeric binary of an int or Decimal (NaN / ±Infinity as specials; sNaN refused)."""
+    """numeric binary of an int or Decimal (NaN / ±Infinity as specials; sNaN refused).
+
+    The coefficient and exponent are read off ``Decimal.__str__`` (fast, exact):
+    ``[-]digits[.digits][E±n]``.
+    """
+    cdef bytes text
+    cdef const char* p
+    cdef Py_ssize_t n, i = 0, k = 0, frac = -1
+    cdef int64_t exp = 0, esign = 1
+    cdef bint negative = False
+    cdef char* digits
     if isinstance(v, int):
-        return _put_numeric_digits(out, v < 0, _int_text(abs(v)), 0)
-    if v.is_snan():
-        raise DataError("sNaN cannot be sent to PostgreSQL")
-    if v.is_nan() or v.is_infinite():
+        text = _int_text(abs(v)).encode("ascii")
+        return _put_numeric_c(out, v < 0, PyBytes_AS_STRING(text), PyBytes_GET_SIZE(text), 0)
+    if not v.is_finite():
+        if v.is_snan():
+            raise DataError("sNaN cannot be sent to PostgreSQL")
         out.put_u16(0)
         out.put_u16(0)
         out.put_u16(0xC000 if v.is_nan() else (0xF000 if v.is_signed() else 0xD000))
         out.put_u16(0)
         return 0
-    sign, digits, exp = v.as_tuple()
-    return _put_numeric_digits(out, sign == 1, "".join(map(str, digits)), exp)
+    text = _Decimal.__str__(v).encode("ascii")
+    p = PyBytes_AS_STRING(text)
+    n = PyBytes_GET_SIZE(text)
+    digits = <char*>PyMem_Malloc(n + 1)
+    if digits == NULL:
+        raise MemoryError()
+    try:
+        if p[0] == b'-':
+            negative = True
+            i = 1
+        while i < n and p[i] != b'E' and p[i] != b'e':
+            if p[i] == b'.':
+                frac = 0
+            else:
+                digits[k] = p[i]
+                k += 1
+                if frac >= 0:
+                    frac += 1
+            i += 1
+        if i < n:
+            i += 1
+            if p[i] == b'-' or p[i] == b'+':
+                esign = -1 if p[i] == b'-' else 1
+                i += 1
+            exp = esign * _num(p, i, n)
+        if frac > 0:
+            exp -= frac
+        return _put_numeric_c(out, negative, digits, k, exp)
+    finally:
+        PyMem_Free(digits)
 
 
 cdef int _put_binary(_Out out, object v, int64_t oid) except -1:
@@ -282,7 +332,8 @@ cdef int _put_binary(_Out out, object v, int64_t oid) except -1:
     elif oid == 1184:
         out.put_u64(<uint64_t>_usecs_of_datetime(v, True))
     elif oid == 1082:
-        out.put_u32(<uint32_t><int32_t>(<int64_t>v.toordinal() - PG_EPOCH_ORDINAL))
+        out.put_u32(<uint32_t><int32_t>(_ordinal_from_civil(date_year(v), date_month(v),
+                                                            date_day(v)) - PG_EPOCH_ORDINAL))
     elif oid == 1083:
         out.put_u64(<uint64_t>_usecs_of_time(v))
     elif oid == 1266:
@@ -290,8 +341,9 @@ cdef int _put_binary(_Out out, object v, int64_t oid) except -1:
         offset = v.utcoffset()      # seconds WEST of UTC, sub-second offsets floored
         out.put_u32(<uint32_t><int32_t>(-(<int64_t>offset.days * 86400 + offset.seconds)))
     elif oid == 1186:
-        out.put_u64(<uint64_t>(<int64_t>v.seconds * USECS_PER_SEC + v.microseconds))
-        out.put_u32(<uint32_t><int32_t>v.days)
+        out.put_u64(<uint64_t>(<int64_t>timedelta_seconds(v) * USECS_PER_SEC
+                               + timedelta_microseconds(v)))
+        out.put_u32(<uint32_t><int32_t>timedelta_days(v))
         out.put_u32(0)
     elif oid == 2950:
         out.put_bytes_obj(v.bytes)

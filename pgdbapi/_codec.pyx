@@ -18,12 +18,6 @@ The code is split by concern into include files, in dependency order:
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
 from cpython.datetime cimport (
-    PyDateTime_CheckExact,
-    PyDateTime_Check,
-    PyDate_CheckExact,
-    PyDate_Check,
-    PyTime_Check,
-    PyDelta_Check,
     date_day,
     date_month,
     date_new,
@@ -47,7 +41,6 @@ from cpython.datetime cimport (
 from cpython.list cimport PyList_Append, PyList_New, PyList_SET_ITEM
 from cpython.long cimport PyLong_FromLongLong, PyLong_FromUnsignedLongLong
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
-from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from cpython.unicode cimport PyUnicode_DecodeUTF8
@@ -119,13 +112,11 @@ cdef class TypeContext:
 def decode_value(oid, fmt, data, ctx):
     """Decode one value of type ``oid`` in format ``fmt`` (0 text, 1 binary)."""
     cdef int code = _decoder_code(oid, fmt)
-    cdef const char* p
-    cdef Py_ssize_t n
+    cdef uint32_t aux = <uint32_t>oid if code == C_T_ARRAY or code == C_B_ARRAY else 0
     if not isinstance(data, bytes):
         data = bytes(data)
-    p = PyBytes_AS_STRING(data)
-    n = PyBytes_GET_SIZE(data)
-    return _decode_guarded(code, <uint32_t>oid, p, n, ctx.timezone if _needs_tz(code) else None)
+    return _decode_guarded(code, aux, PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data),
+                           ctx.timezone if _needs_tz(code) else None)
 
 
 def has_binary(oid):

@@ -11,7 +11,6 @@ cdef extern from "Python.h":
     void PyObject_GC_UnTrack(void* op)
     double PyOS_string_to_double(const char* s, char** endptr, object overflow_exception) except? -1.0
     char* PyOS_double_to_string(double val, char format_code, int precision, int flags, int* ptype) except NULL
-    object PyLong_FromString(const char* s, char** pend, int base)
     const double Py_HUGE_VAL
 
 
@@ -65,7 +64,6 @@ _SAFE_UUID_UNKNOWN = _uuid.SafeUUID.unknown
 _object_new = object.__new__
 _json_scan = _json.JSONDecoder().scan_once   # json.loads minus its two regex passes
 _timezone = _datetime.timezone
-_timedelta = _datetime.timedelta
 _DATE_MAX = _datetime.date.max
 _DATE_MIN = _datetime.date.min
 _DATETIME_MAX = _datetime.datetime.max
@@ -420,10 +418,6 @@ cdef object _dec_b_timestamp(const char* p, Py_ssize_t n, object tz):
     if tz is None:
         return _datetime_from_usecs(us, None)
     return _tstz_from_usecs(us, tz)
-
-
-cdef inline object _dec_str(const char* p, Py_ssize_t n):
-    return PyUnicode_DecodeUTF8(p, n, NULL)
 
 
 cdef inline bint _is_json_space(char c) noexcept nogil:

@@ -122,7 +122,7 @@ ARRAY_OIDS = [
     199,
     3807,
 ]
-ALL_OIDS = SCALAR_OIDS + ARRAY_OIDS + [0, 600, 869, 99999]
+ALL_OIDS = SCALAR_OIDS + ARRAY_OIDS + [0, 600, 869, 99999, -1, 2**40]
 
 
 # --- comparing outcomes --------------------------------------------------------------------

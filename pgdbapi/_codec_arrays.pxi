@@ -72,8 +72,14 @@ cdef object _dec_b_array(uint32_t array_oid, const char* p, Py_ssize_t n, object
         if dim < 0:
             raise _data_error("negative array dimension", p, n)
         r.dims[i] = dim
-        nitems *= dim
-        # Every element takes at least 4 bytes: refuse counts the body cannot hold.
+        if dim == 0:
+            nitems = 0
+    for i in range(ndim):
+        if nitems == 0:
+            break
+        nitems *= r.dims[i]
+        # Every element takes at least 4 bytes: refuse counts the body cannot hold
+        # (checked as the product grows, so it cannot overflow).
         if nitems > (n - hdr) // 4:
             raise _data_error("array dimensions exceed its data", p, n)
     if ndim == 0 or nitems == 0:

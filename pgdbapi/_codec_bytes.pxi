@@ -133,11 +133,11 @@ cdef class _Out:
         self.put_byte(0)
         return 0
 
-    cdef inline int put_str(self, str s) except -1:
+    cdef int put_str(self, object s) except -1:
         """Append a str as UTF-8 (unencodable text, e.g. lone surrogates -> DataError)."""
         cdef bytes b
         try:
-            b = s.encode("utf-8")
+            b = PyUnicode_AsUTF8String(s) if type(s) is str else s.encode()
         except UnicodeEncodeError as exc:
             raise DataError(f"cannot encode string as UTF-8: {exc}")
         self.put(PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b))

@@ -1288,3 +1288,73 @@ def test_encoding_rules(mod: Any) -> None:
     )
     assert mod.encode_param([[], []], 0, ctx) == (0, b"{{},{}}")
     assert mod.encode_param(Encoded(25, 0, b"raw"), 23, ctx) == (0, b"raw")
+
+
+def _datarow(*values: bytes | None) -> bytes:
+    body = struct.pack("!H", len(values)) + b"".join(
+        b"\xff\xff\xff\xff" if v is None else struct.pack("!i", len(v)) + v for v in values
+    )
+    return b"D" + struct.pack("!i", len(body) + 4) + body
+
+
+@pytest.mark.parametrize("mod", IMPLS)
+def test_read_rows_consumes_the_row_that_fails(mod: Any) -> None:
+    rb = mod.ReadBuffer()
+    dec = mod.RowDecoder([(23, 1), (25, 0)], ctx_of(mod))
+    rb.feed(_datarow(b"\x00\x00\x01", b"x") + _datarow(b"\x00\x00\x00\x07", None) + b"Z")
+    rows: list[Any] = []
+    with pytest.raises(DataError):
+        rb.read_rows(dec, rows)
+    assert rows == []
+    assert rb.read_rows(dec, rows) == 1 and rows == [(7, None)]
+    assert rb.read_rows(dec, rows) == 0 and rb.next_message() is None and len(rb) == 1
+    rb.feed(b"\x00\x00\x00\x05I" + _datarow(b"1"))
+    assert rb.peek_type() == ord("Z") and rb.next_message() == (ord("Z"), b"I")
+    with pytest.raises(OperationalError):  # one column where two are described
+        rb.read_rows(dec, rows)
+    assert len(rb) == 0
+
+
+@pytest.mark.parametrize("mod", IMPLS)
+def test_framing_errors_and_limits(mod: Any) -> None:
+    rb = mod.ReadBuffer(max_message_size=100)
+    rb.feed(b"T\x00\x00\x00")
+    assert rb.next_message() is None and rb.peek_type() == -1
+    rb.feed(b"\x65")
+    with pytest.raises(OperationalError, match="101"):
+        rb.next_message()
+    with pytest.raises(OperationalError):
+        rb.peek_type()
+    with pytest.raises(OperationalError):
+        rb.read_rows(mod.RowDecoder([], ctx_of(mod)), [])
+
+
+@pytest.mark.parametrize("mod", IMPLS)
+def test_fill_grows_and_releases_the_view(mod: Any) -> None:
+    rb = mod.ReadBuffer()
+    kept: list[memoryview] = []
+    payload = _datarow(b"a" * 200_000)
+
+    def recv_into(view: memoryview) -> int:
+        kept.append(view)
+        view[: len(payload)] = payload
+        return len(payload)
+
+    assert rb.fill(recv_into, len(payload)) == len(payload)
+    with pytest.raises(ValueError):  # released: the buffer may be resized later
+        kept[0][0]
+    assert rb.fill(lambda view: 0) == 0
+    rows: list[Any] = []
+    assert rb.read_rows(mod.RowDecoder([(25, 0)], ctx_of(mod)), rows) == 1
+    assert rows == [("a" * 200_000,)] and len(rb) == 0
+
+
+@pytest.mark.parametrize("mod", IMPLS)
+def test_loaders_override_and_errors_become_data_errors(mod: Any) -> None:
+    dec = mod.RowDecoder([(23, 0), (23, 0)], ctx_of(mod), [None, _loader])
+    body = _datarow(b"12", b"34")[5:]
+    assert dec.decode_row(body) == (12, b"43")
+    with pytest.raises(DataError):
+        dec.decode_row(_datarow(b"12", b"!x")[5:])
+    with pytest.raises(ProgrammingError):
+        mod.RowDecoder([(23, 0)], ctx_of(mod), [None, None])

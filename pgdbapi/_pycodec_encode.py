@@ -428,6 +428,12 @@ def write_param(out: bytearray, value: Any, oid: int) -> int:
     elif value is None:
         out += NULL
         return 0
+    elif t is datetime and oid == 1114 and value.tzinfo is None:
+        out += _pack_int8(8, (value - _EPOCH) // _ONE_USEC)
+        return 1
+    elif t is bool and oid == 16:
+        out += b"\0\0\0\x01\x01" if value else b"\0\0\0\x01\0"
+        return 1
     fmt, encoded = encode_param(value, oid)
     if encoded is None:
         out += NULL

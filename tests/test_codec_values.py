@@ -1230,3 +1230,38 @@ def test_int_list_round_trip(value: list[int | None]) -> None:
 def test_text_list_round_trip_through_the_literal(value: list[str | None]) -> None:
     literal = encode_text(value, 0).encode()
     assert text(1009, literal) == value
+
+
+# -- the Python twin's two readers of ISO text agree -----------------------------------------
+
+SHAPES = (
+    [("date", "0000-00-00")]
+    + [("time", t) for t in ["00:00:00"] + ["00:00:00." + "0" * k for k in range(1, 7)]]
+    + [("time", t + o) for t in ("00:00:00", "00:00:00.000") for o in ("+00", "-00:00", "+00:00:00")]
+    + [("datetime", "0000-00-00 00:00:00" + f + o) for f in ("", ".0", ".000000") for o in ("", "+00", "-00:00", "+00:00:00")]
+)
+
+
+@pytest.mark.skipif(__import__("sys").version_info < (3, 11), reason="fromisoformat reads these since 3.11")
+@given(st.sampled_from(SHAPES), st.data())
+def test_python_twin_iso_readers_agree(shape: tuple[str, str], data: st.DataObject) -> None:
+    """The pure-Python twin parses ISO text with fromisoformat on 3.11+ and by hand before:
+    both must give the same value or both fail, for every shape it accepts."""
+    from pgdbapi import _pycodec_decode as d
+
+    kind, template = shape
+    digit = st.sampled_from("0123456789") if data.draw(st.booleans()) else st.sampled_from("0129")
+    text_value = "".join(data.draw(digit) if c == "0" else c for c in template).encode()
+    k = next((i for i in range(8, len(text_value)) if text_value[i] in b"+-" and kind != "date"), len(text_value))
+    if kind == "datetime":
+        k = next((i for i in range(19, len(text_value)) if text_value[i] in b"+-"), len(text_value))
+    readers = {"date": (d._manual_date, d._iso_date), "time": (d._manual_time, d._iso_time),
+               "datetime": (d._manual_datetime, d._iso_datetime)}[kind]
+    results = []
+    for read in readers:
+        try:
+            value = read(text_value) if kind == "date" else read(text_value, k)  # type: ignore[call-arg]
+            results.append((value, getattr(value, "utcoffset", lambda: None)()))
+        except ValueError:
+            results.append(("ValueError", None))
+    assert results[0] == results[1], text_value

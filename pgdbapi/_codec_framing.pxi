@@ -8,6 +8,23 @@ cdef object _framing_error(str what):
     return OperationalError(f"protocol stream out of sync: {what}")
 
 
+cdef extern from "Python.h":
+    bint PyObject_IS_GC(object o)
+    bint PyObject_GC_IsTracked(object o)
+
+
+cdef inline void _maybe_untrack(tuple row) noexcept:
+    """Untrack a row the cycle collector would untrack on its first pass anyway (CPython's
+    own rule: no item can ever hold a reference cycle), so big fetches do not pay for GC
+    passes over millions of rows.  Our UUIDs qualify too (see _make_uuid)."""
+    cdef Py_ssize_t i
+    for item in row:
+        if PyObject_IS_GC(item) and not (type(item) is _UUID or (
+                type(item) is tuple and not PyObject_GC_IsTracked(item))):
+            return
+    PyObject_GC_UnTrack(<void*>row)
+
+
 cdef class RowDecoder:
     """Turns DataRow bodies into tuples: one decoder code per column, chosen once.
 
@@ -106,6 +123,7 @@ cdef class RowDecoder:
             raise _as_data_error(exc)
         if pos != n:
             raise _framing_error("DataRow has trailing bytes")
+        _maybe_untrack(row)
         return row
 
 

@@ -17,7 +17,6 @@ cdef inline void _maybe_untrack(tuple row) noexcept:
     """Untrack a row the cycle collector would untrack on its first pass anyway (CPython's
     own rule: no item can ever hold a reference cycle), so big fetches do not pay for GC
     passes over millions of rows.  Our UUIDs qualify too (see _make_uuid)."""
-    cdef Py_ssize_t i
     for item in row:
         if PyObject_IS_GC(item) and not (type(item) is _UUID or (
                 type(item) is tuple and not PyObject_GC_IsTracked(item))):

@@ -1358,3 +1358,14 @@ def test_loaders_override_and_errors_become_data_errors(mod: Any) -> None:
         dec.decode_row(_datarow(b"12", b"!x")[5:])
     with pytest.raises(ProgrammingError):
         mod.RowDecoder([(23, 0)], ctx_of(mod), [None, None])
+
+
+def test_compiled_rows_stay_tracked_when_they_can_hold_a_cycle() -> None:
+    """The C codec untracks rows of atomic values early; never a row holding a container."""
+    import gc
+
+    dec = C.RowDecoder([(23, 0), (3802, 1), (2950, 1)], ctx_of(C))
+    atomic = dec.decode_row(_datarow(b"1", None, uuid.UUID(int=5).bytes)[5:])
+    with_json = dec.decode_row(_datarow(b"1", b'\x01{"a": []}', None)[5:])
+    assert not gc.is_tracked(atomic) and not gc.is_tracked(atomic[2])
+    assert gc.is_tracked(with_json)

@@ -50,6 +50,8 @@ cdef class RowDecoder:
             raise ProgrammingError(f"{len(loaders)} loaders for {len(columns)} columns")
         self.ncols = len(columns)
         self.ctx = ctx
+        PyMem_Free(self.codes)          # __init__ may run twice
+        PyMem_Free(self.aux)
         self.codes = <int*>PyMem_Malloc(sizeof(int) * (self.ncols + 1))
         self.aux = <uint32_t*>PyMem_Malloc(sizeof(uint32_t) * (self.ncols + 1))
         if self.codes == NULL or self.aux == NULL:

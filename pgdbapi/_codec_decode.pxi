@@ -572,14 +572,13 @@ cdef object _dec_t_char(const char* p, Py_ssize_t n):
     return PyUnicode_DecodeUTF8(p, n, NULL)
 
 
+cdef signed char[256] _HEX
+for _i in range(256):
+    _HEX[_i] = int(chr(_i), 16) if chr(_i) in "0123456789abcdefABCDEF" else -1
+
+
 cdef inline int _hexval(char c) noexcept nogil:
-    if c >= b'0' and c <= b'9':
-        return c - c'0'
-    if c >= b'a' and c <= b'f':
-        return c - c'a' + 10
-    if c >= b'A' and c <= b'F':
-        return c - c'A' + 10
-    return -1
+    return _HEX[<uint8_t>c]
 
 
 cdef object _dec_t_bytea(const char* p, Py_ssize_t n):

@@ -15,7 +15,7 @@ from . import pyformat
 from .codec import impl as codec
 from .conninfo import ConnInfo, HostSpec, resolve
 from .exceptions import InterfaceError, OperationalError, ProgrammingError
-from .protocol import COPY_IN, COPY_OUT, READY, PresetResult, Protocol, Result
+from .protocol import COPY_IN, COPY_OUT, NEED_DATA, READY, PresetResult, Protocol, Result
 from .pump import pump
 from .startup import connect_any
 from .stmtcache import StatementCache
@@ -43,6 +43,11 @@ EXECUTEMANY_BATCH_ROWS = 1000
 EXECUTEMANY_BATCH_BYTES = 1 << 20
 
 _BINDINGS = ("auto", "server", "client")
+
+# bound once: these run on every execute
+_parse_query = pyformat.parse_query
+_bindable_values = pyformat.bindable_values
+_infer_oid = codec.infer_oid
 _MAX_NOTICES = 50
 
 
@@ -145,13 +150,15 @@ class Connection(TwoPhaseCommit):
             raise InterfaceError("connection already closed")
         proto.expect(ready_count)
         self._busy = True
+        copy_error: exc.Error | None = None
         try:
             transport.send(proto.wbuf.take())
-            copy_error: exc.Error | None = None
-            while True:
-                ev = pump(proto, transport)
-                if ev == READY:
-                    break
+            # the usual case without the pump's call: the answer arrives in one read
+            ev = proto.step() if proto.rbuf.fill(transport.recv_into) else NEED_DATA
+            while ev != READY:
+                if ev == NEED_DATA:
+                    ev = pump(proto, transport)
+                    continue
                 if ev == COPY_IN:
                     copy_error = ProgrammingError(
                         "COPY FROM STDIN cannot run through execute(): use copy_expert()"
@@ -164,6 +171,7 @@ class Connection(TwoPhaseCommit):
                     raise OperationalError("COPY BOTH is not supported outside replication")
                 else:
                     raise OperationalError("unexpected authentication request")
+                ev = pump(proto, transport)
         except OperationalError:
             self._break()
             raise
@@ -249,12 +257,14 @@ class Connection(TwoPhaseCommit):
             if params is None:
                 sql = query.encode() if isinstance(query, str) else bytes(query)
                 return self._simple(sql)
-            pq = pyformat.parse_query(query)
+            pq = _parse_query(query)
             binding = self.binding
-            if binding != "client":
-                values = pyformat.server_params(pq, params)
-                if binding == "server" or (pq.server_bindable and not pyformat.has_tuple(values)):
+            if binding == "auto":
+                values = _bindable_values(pq, params)
+                if values is not None:
                     return self._extended(pq.server_sql, values)
+            elif binding == "server":
+                return self._extended(pq.server_sql, pyformat.server_params(pq, params))
             return self._simple(self._client_sql(pq, params))
 
     def _client_sql(self, pq: Any, params: Any) -> bytes:
@@ -283,7 +293,7 @@ class Connection(TwoPhaseCommit):
 
     def _extended(self, sql: bytes, values: list[Any], *, retry: bool = True) -> list[Result]:
         proto = self._proto
-        oids = tuple(map(codec.infer_oid, values))
+        oids = tuple(map(_infer_oid, values))
         key = (sql, oids)
         cache = self._cache
         entry = cache.lookup(key)
@@ -298,10 +308,12 @@ class Connection(TwoPhaseCommit):
                 preparing = True
                 name = cache.new_name()
                 proto.write_extended(name, sql, values, oids, (), describe_statement=True)
-            else:
-                proto.write_extended(
-                    entry.name, None, values, oids, entry.result_formats, preset=entry.preset
-                )
+            else:  # prepared: Bind/Execute/Sync, rows decoded with the known description
+                w = proto.wbuf
+                w.bind(b"", entry.name, values, oids, entry.result_formats, proto.ctx)
+                w.execute(b"", 0)
+                w.sync()
+                proto.presets.append(entry.preset)
         except BaseException:
             self._discard_output()
             raise

@@ -40,7 +40,7 @@ class Cursor:
         self._rows: list[Any] = []
         self._pos = 0
         self._result: Result | None = None
-        self._rowcount = -1
+        self._rowcount: int | None = -1
         self._closed = False
         self._last_query: tuple[Any, Any] | None = None
         self.name: str | None = None
@@ -78,7 +78,16 @@ class Cursor:
 
     @property
     def rowcount(self) -> int:
-        return self._rowcount
+        count = self._rowcount
+        if count is None:
+            r = self._result
+            if r is None:
+                return -1
+            count = r.rowcount
+            if count < 0 and r.fields is not None:
+                count = len(r.rows)
+            self._rowcount = count
+        return count
 
     @property
     def rownumber(self) -> int | None:
@@ -116,7 +125,7 @@ class Cursor:
             r = self._results[index]
             self._result = r
             self._rows = r.rows
-            self._rowcount = r.rowcount if r.fields is None or r.rowcount >= 0 else len(r.rows)
+            self._rowcount = None  # derived from the result when asked
         self._pos = 0
 
     # ----- executing ------------------------------------------------------------------
@@ -131,7 +140,15 @@ class Cursor:
             if hasattr(e, "cursor"):
                 e.cursor = self
             raise
-        self._set_results(results)
+        if len(results) == 1:  # the usual case, inline (this runs on every execute)
+            r = self._result = results[0]
+            self._results = results
+            self._index = 0
+            self._rows = r.rows
+            self._rowcount = None
+            self._pos = 0
+        else:
+            self._set_results(results)
 
     def executemany(self, query: str | bytes, vars_list: Iterable[Any]) -> None:
         self._check()

@@ -39,15 +39,29 @@ _COUNTED = frozenset(
 class Result:
     """The outcome of one statement: its description, rows and command tag."""
 
-    __slots__ = ("fields", "decoder", "rows", "status", "rowcount", "_description")
+    # status, rowcount and description are derived on demand: most executions never ask
+    __slots__ = ("fields", "decoder", "rows", "tag", "_description")
 
     def __init__(self, fields: list[Any] | None = None, decoder: Any = None) -> None:
         self.fields = fields  # parsed RowDescription, None for statements without rows
         self.decoder = decoder
         self.rows: list[Any] = []
-        self.status: str | None = None  # command tag
-        self.rowcount = -1
+        self.tag: bytes | None = None  # CommandComplete tag
         self._description: list[Column] | None = None
+
+    @property
+    def status(self) -> str | None:
+        tag = self.tag
+        return None if tag is None else tag.decode("utf-8", "replace")
+
+    @property
+    def rowcount(self) -> int:
+        tag = self.tag
+        if tag is None:
+            return -1
+        if tag == b"SUSPENDED":
+            return len(self.rows)
+        return rowcount_from_tag(tag)
 
     @property
     def description(self) -> list[Column] | None:
@@ -84,12 +98,11 @@ def parse_fields(body: bytes) -> dict[str, str]:
 
 
 def rowcount_from_tag(tag: bytes) -> int:
-    head, _, rest = tag.partition(b" ")
-    if head in _COUNTED and rest:
-        try:
-            return int(rest.rsplit(b" ", 1)[-1])
-        except ValueError:
-            return -1
+    last = tag.rfind(b" ")
+    if last > 0:
+        count = tag[last + 1 :]
+        if count.isdigit() and tag[: tag.find(b" ")] in _COUNTED:
+            return int(count)
     return -1
 
 
@@ -119,7 +132,9 @@ class Protocol:
         self.statement_fields: list[Any] | None = None  # last Describe(S) answer
         self.statement_params: tuple[int, ...] | None = None
         self._current: Result | None = None
-        self._presets: list[PresetResult | None] = []
+        # per Bind still unanswered: the known description of its rows, or None when a
+        # RowDescription will come (Describe was sent)
+        self.presets: list[PresetResult | None] = []
         self._awaiting_statement_desc = False
 
     # ----- requests -------------------------------------------------------------------
@@ -134,133 +149,147 @@ class Protocol:
 
     def preset(self, preset: PresetResult | None) -> None:
         """Queue the description of the next Bind's results (None: a RowDescription will come)."""
-        self._presets.append(preset)
+        self.presets.append(preset)
 
     # ----- responses ------------------------------------------------------------------
     def step(self) -> int:
+        """Process buffered messages; return an event (NEED_DATA when the buffer ran dry).
+
+        The messages of a statement's result are handled inline with locals, the rest by
+        :meth:`_dispatch`: this loop runs for every round trip."""
         rbuf = self.rbuf
+        cur = self._current
+        decoder = cur.decoder if cur is not None else None
         while True:
-            cur = self._current
-            if cur is not None and cur.decoder is not None:
+            if decoder is not None:
                 try:
-                    rbuf.read_rows(cur.decoder, cur.rows)
+                    rbuf.read_rows(decoder, cur.rows)  # type: ignore[union-attr]
                 except DataError as exc:
                     self._fail(exc)
-                    cur.decoder = None  # drop the rest of this result's rows
+                    cur.decoder = decoder = None  # type: ignore[union-attr]
             msg = rbuf.next_message()
             if msg is None:
+                self._current = cur
                 return NEED_DATA
             mtype, body = msg
             if mtype == 0x43:  # 'C' CommandComplete
-                self._finish(body.rstrip(b"\0"))
+                if cur is None:
+                    cur = Result()
+                cur.tag = body[:-1]
+                self.results.append(cur)
+                cur = decoder = None
             elif mtype == 0x5A:  # 'Z' ReadyForQuery
                 self.transaction_status = body[:1]
-                self._current = None
-                self._presets.clear()
+                cur = decoder = None
+                if self.presets:
+                    self.presets.clear()
                 self.pending -= 1
                 if self.pending <= 0:
                     self.pending = 0
+                    self._current = None
                     return READY
             elif mtype == 0x32:  # '2' BindComplete
-                preset = self._presets.pop(0) if self._presets else None
-                if preset is not None:
-                    self._current = Result(preset.fields, preset.decoder)
-            elif mtype == 0x54:  # 'T' RowDescription
-                fields = codec.parse_row_description(body)
-                if self._awaiting_statement_desc:
-                    self._awaiting_statement_desc = False
-                    self.statement_fields = fields
-                else:
-                    cols = [(f[3], f[6]) for f in fields]
-                    self._current = Result(fields, codec.RowDecoder(cols, self.ctx))
-            elif mtype == 0x44:  # 'D' DataRow nobody asked to decode (executemany, failed decode)
-                pass
-            elif mtype == 0x6E:  # 'n' NoData
-                if self._awaiting_statement_desc:
-                    self._awaiting_statement_desc = False
-                    self.statement_fields = None
-            elif mtype == 0x74:  # 't' ParameterDescription
-                (n,) = _unpack_h(body, 0)
-                self.statement_params = struct.unpack_from(f"!{n}I", body, 2)
-                self._awaiting_statement_desc = True
-            elif mtype in (0x31, 0x33):  # '1' ParseComplete, '3' CloseComplete
-                pass
-            elif mtype == 0x45:  # 'E' ErrorResponse
-                err_fields = parse_fields(body)
-                self._fail(make_error(err_fields))
-                if err_fields.get("V", err_fields.get("S")) in ("FATAL", "PANIC"):
-                    self.transaction_status = b""
-                self._current = None
-            elif mtype == 0x49:  # 'I' EmptyQueryResponse
-                self._current = None
-                self.results.append(Result())
-            elif mtype == 0x73:  # 's' PortalSuspended
-                cur = self._current or Result()
-                cur.status = "SUSPENDED"
-                cur.rowcount = len(cur.rows)
-                self.results.append(cur)
-                self._current = None
-            elif mtype == 0x4E:  # 'N' NoticeResponse
-                notice = parse_fields(body)
-                self.notices.append(notice)
-                if self.on_notice is not None:
-                    self.on_notice(notice)
-            elif mtype == 0x53:  # 'S' ParameterStatus
-                name, _, value = body.rstrip(b"\0").partition(b"\0")
-                self._set_parameter(
-                    name.decode("utf-8", "replace"), value.decode("utf-8", "replace")
-                )
-            elif mtype == 0x41:  # 'A' NotificationResponse
-                (pid,) = _unpack_i(body, 0)
-                channel, _, payload = body[4:].rstrip(b"\0").partition(b"\0")
-                self.notifies.append((pid, channel.decode(), payload.decode()))
-            elif mtype == 0x47:  # 'G' CopyInResponse
-                self.copy_format = body[0] if body else 0
-                return COPY_IN
-            elif mtype == 0x48:  # 'H' CopyOutResponse
-                self.copy_format = body[0] if body else 0
-                self.copy_chunks = []
-            elif mtype == 0x64:  # 'd' CopyData
-                self.copy_chunks.append(body)
-            elif mtype == 0x63:  # 'c' CopyDone
-                pass
-            elif mtype == 0x57:  # 'W' CopyBothResponse
-                self.copy_format = body[0] if body else 0
-                return COPY_OUT
-            elif mtype == 0x52:  # 'R' Authentication*
-                (code,) = _unpack_i(body, 0)
-                if code == 0:
-                    self.auth_request = (0, b"")
-                else:
-                    self.auth_request = (code, body[4:])
-                return AUTH
-            elif mtype == 0x4B:  # 'K' BackendKeyData
-                (self.backend_pid,) = _unpack_i(body, 0)
-                self.backend_key = bytes(body[4:])
-            elif mtype == 0x76:  # 'v' NegotiateProtocolVersion
-                version, count = _unpack_ii(body, 0)
-                self.protocol_version = version
-                names = body[8:].split(b"\0")[:count]
-                self.unsupported_options = [n.decode() for n in names]
-            elif mtype == 0x56:  # 'V' FunctionCallResponse
-                (n,) = _unpack_i(body, 0)
-                res = Result()
-                res.rows.append((None if n < 0 else bytes(body[4 : 4 + n]),))
-                self.results.append(res)
+                if self.presets:
+                    preset = self.presets.pop(0)
+                    if preset is not None:
+                        decoder = preset.decoder
+                        cur = Result(preset.fields, decoder)
             else:
-                raise OperationalError(
-                    f"unexpected message type {chr(mtype)!r} (0x{mtype:02x}) from the server: "
-                    "lost synchronization with the server"
-                )
+                self._current = cur
+                ev = self._dispatch(mtype, body)
+                cur = self._current
+                decoder = cur.decoder if cur is not None else None
+                if ev >= 0:
+                    self._current = cur
+                    return ev
 
-    def _finish(self, tag: bytes) -> None:
-        cur = self._current
-        if cur is None:
-            cur = Result()
-        self._current = None
-        cur.status = tag.decode("utf-8", "replace")
-        cur.rowcount = rowcount_from_tag(tag)
-        self.results.append(cur)
+    def _dispatch(self, mtype: int, body: bytes) -> int:
+        """Every message but the hot ones; an event, or -1 to keep stepping."""
+        if mtype == 0x54:  # 'T' RowDescription
+            fields = codec.parse_row_description(body)
+            if self._awaiting_statement_desc:
+                self._awaiting_statement_desc = False
+                self.statement_fields = fields
+            else:
+                cols = [(f[3], f[6]) for f in fields]
+                self._current = Result(fields, codec.RowDecoder(cols, self.ctx))
+        elif mtype == 0x44:  # 'D' DataRow nobody asked to decode (executemany, failed decode)
+            pass
+        elif mtype == 0x6E:  # 'n' NoData
+            if self._awaiting_statement_desc:
+                self._awaiting_statement_desc = False
+                self.statement_fields = None
+        elif mtype == 0x74:  # 't' ParameterDescription
+            (n,) = _unpack_h(body, 0)
+            self.statement_params = struct.unpack_from(f"!{n}I", body, 2)
+            self._awaiting_statement_desc = True
+        elif mtype in (0x31, 0x33):  # '1' ParseComplete, '3' CloseComplete
+            pass
+        elif mtype == 0x45:  # 'E' ErrorResponse
+            err_fields = parse_fields(body)
+            self._fail(make_error(err_fields))
+            if err_fields.get("V", err_fields.get("S")) in ("FATAL", "PANIC"):
+                self.transaction_status = b""
+            self._current = None
+        elif mtype == 0x49:  # 'I' EmptyQueryResponse
+            self._current = None
+            self.results.append(Result())
+        elif mtype == 0x73:  # 's' PortalSuspended
+            cur = self._current or Result()
+            cur.tag = b"SUSPENDED"
+            self.results.append(cur)
+            self._current = None
+        elif mtype == 0x4E:  # 'N' NoticeResponse
+            notice = parse_fields(body)
+            self.notices.append(notice)
+            if self.on_notice is not None:
+                self.on_notice(notice)
+        elif mtype == 0x53:  # 'S' ParameterStatus
+            name, _, value = body.rstrip(b"\0").partition(b"\0")
+            self._set_parameter(name.decode("utf-8", "replace"), value.decode("utf-8", "replace"))
+        elif mtype == 0x41:  # 'A' NotificationResponse
+            (pid,) = _unpack_i(body, 0)
+            channel, _, payload = body[4:].rstrip(b"\0").partition(b"\0")
+            self.notifies.append((pid, channel.decode(), payload.decode()))
+        elif mtype == 0x47:  # 'G' CopyInResponse
+            self.copy_format = body[0] if body else 0
+            return COPY_IN
+        elif mtype == 0x48:  # 'H' CopyOutResponse
+            self.copy_format = body[0] if body else 0
+            self.copy_chunks = []
+        elif mtype == 0x64:  # 'd' CopyData
+            self.copy_chunks.append(body)
+        elif mtype == 0x63:  # 'c' CopyDone
+            pass
+        elif mtype == 0x57:  # 'W' CopyBothResponse
+            self.copy_format = body[0] if body else 0
+            return COPY_OUT
+        elif mtype == 0x52:  # 'R' Authentication*
+            (code,) = _unpack_i(body, 0)
+            if code == 0:
+                self.auth_request = (0, b"")
+            else:
+                self.auth_request = (code, body[4:])
+            return AUTH
+        elif mtype == 0x4B:  # 'K' BackendKeyData
+            (self.backend_pid,) = _unpack_i(body, 0)
+            self.backend_key = bytes(body[4:])
+        elif mtype == 0x76:  # 'v' NegotiateProtocolVersion
+            version, count = _unpack_ii(body, 0)
+            self.protocol_version = version
+            names = body[8:].split(b"\0")[:count]
+            self.unsupported_options = [n.decode() for n in names]
+        elif mtype == 0x56:  # 'V' FunctionCallResponse
+            (n,) = _unpack_i(body, 0)
+            res = Result()
+            res.rows.append((None if n < 0 else bytes(body[4 : 4 + n]),))
+            self.results.append(res)
+        else:
+            raise OperationalError(
+                f"unexpected message type {chr(mtype)!r} (0x{mtype:02x}) from the server: "
+                "lost synchronization with the server"
+            )
+        return -1
 
     def _fail(self, exc: Error) -> None:
         if self.error is None:

@@ -208,6 +208,21 @@ def needs_client_binding(pq: ParsedQuery, params: Params) -> bool:
     return has_tuple(server_params(pq, params))
 
 
+def bindable_values(pq: ParsedQuery, params: Params) -> list[Any] | None:
+    """The values for ``$1..$n`` when server-side binding can serve, else None."""
+    kind = type(params)
+    if (kind is tuple or kind is list) and not pq.named and len(params) == len(pq.param_keys):
+        values = list(params)  # the common case without server_params' checks
+    else:
+        values = server_params(pq, params)
+    if not pq.server_bindable:
+        return None
+    for v in values:
+        if isinstance(v, tuple) and not isinstance(v, Encoded):
+            return None
+    return values
+
+
 def has_tuple(values: list[Any]) -> bool:
     """A tuple among the values (psycopg2's ``IN %s`` idiom): client-side binding needed."""
     for v in values:

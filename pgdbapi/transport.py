@@ -208,7 +208,8 @@ class Transport:
         return int(pending()) if pending is not None else 0
 
     def send(self, data: bytes | bytearray | memoryview) -> None:
-        self._check_open()
+        if self._closed:  # inline: this is on every round trip
+            self._check_open()
         try:
             self._stream.sendall(data)
         except socket.timeout:
@@ -218,7 +219,8 @@ class Transport:
 
     def recv_into(self, view: memoryview) -> int:
         """Bytes read into ``view``; 0 means the server closed the connection."""
-        self._check_open()
+        if self._closed:
+            self._check_open()
         try:
             return self._stream.recv_into(view)
         except socket.timeout:

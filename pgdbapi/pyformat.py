@@ -8,11 +8,10 @@ then reads the text with a SQL lexer to decide whether the server can bind the v
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import functools
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Mapping, Sequence, Union, cast
 
 from ._codec_contract import Encoded

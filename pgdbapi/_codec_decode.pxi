@@ -755,10 +755,10 @@ cdef object _dec_t_timestamp(const char* p, Py_ssize_t n, object tz):
         _parse_offset(p, n, &pos, &east)
     if pos != n:
         raise _data_error("invalid timestamp (or BC timestamp out of Python's range)", p, n)
-    if tz is None:
+    if tz is None or (east == 0 and tz is _UTC):      # no conversion needed
         return datetime_new(y, m, d, <int>(us // USECS_PER_HOUR),
                             <int>((us // USECS_PER_MINUTE) % 60),
-                            <int>((us // USECS_PER_SEC) % 60), <int>(us % USECS_PER_SEC), None)
+                            <int>((us // USECS_PER_SEC) % 60), <int>(us % USECS_PER_SEC), tz)
     us += (_ordinal_from_civil(y, m, d) - PG_EPOCH_ORDINAL) * USECS_PER_DAY - east * USECS_PER_SEC
     return _tstz_from_usecs(us, tz)
 

@@ -311,3 +311,68 @@ def test_refused_auth_methods_are_named(code: int, name: str) -> None:
             )
     finally:
         lsock.close()
+
+
+def _scripted_server(replies: list[bytes]) -> tuple[socket.socket, int]:
+    """A one-shot server that reads the start-up packet and sends ``replies``."""
+    lsock, port = _silent_server()
+
+    def serve() -> None:
+        try:
+            s, _ = lsock.accept()
+        except OSError:
+            return
+        with s:
+            s.settimeout(5)
+            try:
+                s.recv(10000)
+                s.sendall(b"".join(replies))
+                while s.recv(100):
+                    pass
+            except OSError:
+                pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    return lsock, port
+
+
+def _msg(kind: bytes, body: bytes) -> bytes:
+    return kind + (len(body) + 4).to_bytes(4, "big") + body
+
+
+def test_negotiate_protocol_version_is_handled() -> None:
+    replies = [
+        _msg(b"v", (0x00030000).to_bytes(4, "big") + (1).to_bytes(4, "big") + b"_pq_.nothing\0"),
+        _msg(b"R", (0).to_bytes(4, "big")),
+        _msg(b"S", b"server_version\x0015.4\0"),
+        _msg(b"K", (1234).to_bytes(4, "big") + b"\x01\x02\x03\x04\x05\x06\x07\x08"),
+        _msg(b"Z", b"I"),
+    ]
+    lsock, port = _scripted_server(replies)
+    try:
+        conn = pgdbapi.connect(host="127.0.0.1", port=port, user="u", dbname="d", connect_timeout=5)
+        assert conn.protocol_version == 3
+        assert conn.server_version == 150004
+        assert conn.get_backend_pid() == 1234
+        assert conn.backend_key == b"\x01\x02\x03\x04\x05\x06\x07\x08"  # longer keys kept as bytes
+        conn.close()
+    finally:
+        lsock.close()
+
+
+def test_garbage_from_server_is_operational_error() -> None:
+    lsock, port = _scripted_server([b"\x00\x01\x02garbage that is no message"])
+    try:
+        with pytest.raises(pgdbapi.OperationalError):
+            pgdbapi.connect(host="127.0.0.1", port=port, user="u", dbname="d", connect_timeout=5)
+    finally:
+        lsock.close()
+
+
+def test_oversized_message_length_is_operational_error() -> None:
+    lsock, port = _scripted_server([b"R" + (0x7FFFFFFF).to_bytes(4, "big")])
+    try:
+        with pytest.raises(pgdbapi.OperationalError):
+            pgdbapi.connect(host="127.0.0.1", port=port, user="u", dbname="d", connect_timeout=5)
+    finally:
+        lsock.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -85,3 +87,46 @@ def test_xid() -> None:
     assert foreign.format_id is None and foreign.gtrid == "some-other-gid"
     with pytest.raises(pgdbapi.ProgrammingError):
         pgdbapi.Xid(1, "x" * 65, "")
+
+
+def _run_python(code: str, impl: str) -> "subprocess.CompletedProcess[str]":
+    env = dict(os.environ, PGDBAPI_IMPL=impl)
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+
+
+_BLOCK_EXTENSION = "import sys; sys.modules['pgdbapi._codec'] = None\n"
+
+
+def test_impl_c_demands_the_extension() -> None:
+    """A missing (or unbuildable) extension must fail loudly under PGDBAPI_IMPL=c."""
+    out = _run_python(_BLOCK_EXTENSION + "import pgdbapi", "c")
+    assert out.returncode != 0
+    assert "ImportError" in out.stderr or "ModuleNotFoundError" in out.stderr
+
+
+def test_impl_python_needs_no_extension() -> None:
+    out = _run_python(_BLOCK_EXTENSION + "import pgdbapi; print(pgdbapi.implementation)", "python")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "python"
+
+
+def test_bad_impl_value_is_refused() -> None:
+    out = _run_python("import pgdbapi", "rust")
+    assert out.returncode != 0 and "PGDBAPI_IMPL" in out.stderr
+
+
+@pytest.mark.parametrize("module_name", ["pgdbapi._pycodec", "pgdbapi._codec"])
+def test_both_twins_export_the_contract(module_name: str) -> None:
+    import importlib
+
+    from pgdbapi._codec_contract import CodecModule
+
+    if module_name == "pgdbapi._codec" and os.environ.get("PGDBAPI_IMPL") == "python":
+        pytest.skip("the python run may have no extension built")
+    module = importlib.import_module(module_name)
+    names = set(CodecModule.__annotations__) | {
+        n for n in vars(CodecModule) if not n.startswith("_")
+    }
+    missing = sorted(n for n in names if not hasattr(module, n))
+    assert not missing
+    assert module.IMPLEMENTATION == ("c" if module_name.endswith("_codec") else "python")

@@ -276,34 +276,12 @@ def test_errors_module_lookup() -> None:
     assert errors.lookup("23505") is errors.UniqueViolation
 
 
-def _fake_auth_server(code: int) -> tuple[socket.socket, int]:
-    """A one-shot server that answers the start-up packet with Authentication ``code``."""
-    lsock, port = _silent_server()
-
-    def serve() -> None:
-        try:
-            s, _ = lsock.accept()
-        except OSError:
-            return
-        with s:
-            s.settimeout(5)
-            try:
-                s.recv(10000)
-                s.sendall(b"R" + (8).to_bytes(4, "big") + code.to_bytes(4, "big"))
-                s.recv(100)
-            except OSError:
-                pass
-
-    threading.Thread(target=serve, daemon=True).start()
-    return lsock, port
-
-
 @pytest.mark.parametrize(
     "code,name",
     [(2, "Kerberos"), (6, "SCM"), (7, "GSSAPI"), (9, "SSPI"), (4, "crypt"), (42, "42")],
 )
 def test_refused_auth_methods_are_named(code: int, name: str) -> None:
-    lsock, port = _fake_auth_server(code)
+    lsock, port = _scripted_server([_msg(b"R", code.to_bytes(4, "big"))])
     try:
         with pytest.raises(pgdbapi.OperationalError, match=name):
             pgdbapi.connect(

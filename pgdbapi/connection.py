@@ -119,7 +119,7 @@ class Connection(TwoPhaseCommit):
         self._cache = StatementCache(prepare_threshold, prepared_statement_cache_size)
         self._max_message_size = max_message_size
         self._transport: Transport | None = None
-        self._proto = Protocol(max_message_size)
+        self._proto: Protocol
         self._closed = 1
         self._autocommit = False
         self._txopts = TransactionOptions()
@@ -183,8 +183,8 @@ class Connection(TwoPhaseCommit):
             self._busy = False
         if proto.notifies:
             self._collect_async()
-        if proto.copy_chunks:
-            proto.copy_chunks = []
+        if proto.copy_out is not None:
+            proto.copy_out = None
             copy_error = copy_error or ProgrammingError(
                 "COPY TO STDOUT cannot run through execute(): use copy_expert()"
             )

@@ -596,7 +596,9 @@ def resolve(dsn: str | None = None, **kwargs: Any) -> ConnInfo:
 
     params = dict(given)
     _add_service(params)
-    environ = os.environ
+    environ = dict(
+        os.environ
+    )  # one snapshot: ~40 lookups, most of them misses, are cheap on a dict
     sslmode_defaulted = False
     for key, (envvar, default) in KEYWORDS.items():
         if key in params:

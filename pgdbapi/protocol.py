@@ -14,14 +14,14 @@ from typing import Any, Callable, Sequence
 from .codec import impl as codec
 from .dbapi import Column
 from .errors import make_error
-from .exceptions import DataError, Error, OperationalError, ProgrammingError
+from .exceptions import DataError, Error, OperationalError
 
 # Events returned by Protocol.step()
 NEED_DATA = 0  # feed more bytes from the server
 READY = 1  # every expected ReadyForQuery arrived: the operation is over
 AUTH = 2  # an authentication request waits in Protocol.auth_request
 COPY_IN = 3  # the server waits for COPY data (Protocol.copy_format)
-COPY_OUT = 4  # the server sends COPY data (CopyData bodies collected in Protocol.copy_chunks)
+COPY_OUT = 4  # CopyBothResponse: the server wants to stream both ways (replication)
 
 PROTOCOL_3_0 = 0x00030000
 PROTOCOL_3_2 = 0x00030002
@@ -114,18 +114,16 @@ class Protocol:
         self.rbuf = codec.ReadBuffer(max_message_size)
         self.wbuf = codec.WriteBuffer()
         self.parameters: dict[str, str] = {}
-        self.on_parameter: Callable[[str, str], None] | None = None
         self.transaction_status = b"I"
         self.backend_pid = 0
         self.backend_key = b""
         self.protocol_version = PROTOCOL_3_0
         self.unsupported_options: list[str] = []
-        self.notices: list[dict[str, str]] = []
         self.on_notice: Callable[[dict[str, str]], None] | None = None
         self.notifies: list[tuple[int, str, str]] = []
         self.auth_request: tuple[int, bytes] | None = None
         self.copy_format = 0
-        self.copy_chunks: list[bytes] = []
+        self.copy_out: list[bytes] | None = None  # CopyData of a COPY TO STDOUT, once started
         self.pending = 0  # ReadyForQuery messages still expected
         self.results: list[Result] = []
         self.error: Error | None = None
@@ -143,6 +141,7 @@ class Protocol:
         self.pending += ready_count
         self.results = []
         self.error = None
+        self.copy_out = None
         self._current = None
         self.statement_fields = None
         self.statement_params = None
@@ -240,10 +239,8 @@ class Protocol:
             self.results.append(cur)
             self._current = None
         elif mtype == 0x4E:  # 'N' NoticeResponse
-            notice = parse_fields(body)
-            self.notices.append(notice)
-            if self.on_notice is not None:
-                self.on_notice(notice)
+            if self.on_notice is not None:  # kept by whoever listens, not here (no growth)
+                self.on_notice(parse_fields(body))
         elif mtype == 0x53:  # 'S' ParameterStatus
             name, _, value = body.rstrip(b"\0").partition(b"\0")
             self._set_parameter(name.decode("utf-8", "replace"), value.decode("utf-8", "replace"))
@@ -256,9 +253,10 @@ class Protocol:
             return COPY_IN
         elif mtype == 0x48:  # 'H' CopyOutResponse
             self.copy_format = body[0] if body else 0
-            self.copy_chunks = []
+            self.copy_out = []
         elif mtype == 0x64:  # 'd' CopyData
-            self.copy_chunks.append(body)
+            if self.copy_out is not None:
+                self.copy_out.append(body)
         elif mtype == 0x63:  # 'c' CopyDone
             pass
         elif mtype == 0x57:  # 'W' CopyBothResponse
@@ -299,8 +297,6 @@ class Protocol:
         self.parameters[name] = value
         if name == "TimeZone":
             self.ctx.timezone = timezone_from_name(value)
-        if self.on_parameter is not None:
-            self.on_parameter(name, value)
 
     # ----- message writers that carry protocol knowledge ------------------------------
     def write_extended(
@@ -328,11 +324,6 @@ class Protocol:
             w.describe(0x50, portal)
         w.execute(portal, max_rows)
         w.sync()
-
-
-def check_params_count(params: Sequence[Any]) -> None:
-    if len(params) > 65535:
-        raise ProgrammingError(f"too many parameters: {len(params)} (at most 65535)")
 
 
 _tz_cache: dict[str, Any] = {}

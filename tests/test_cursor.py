@@ -228,6 +228,8 @@ def test_copy_through_execute_is_refused_cleanly(dsn: str, binding: str) -> None
             cur.execute("copy (select 1) to stdout")
         with pytest.raises(pgdbapi.ProgrammingError, match="COPY"):
             cur.execute("copy (select 1) to stdout", ())
+        with pytest.raises(pgdbapi.ProgrammingError, match="COPY"):
+            cur.execute("copy (select 1 where false) to stdout")  # no data, still refused
         cur.execute("select 1")
         assert cur.fetchone() == (1,)
     finally:

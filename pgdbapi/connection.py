@@ -15,9 +15,9 @@ from . import pyformat
 from .codec import impl as codec
 from .conninfo import ConnInfo, HostSpec, resolve
 from .exceptions import InterfaceError, OperationalError, ProgrammingError
+from .hosts import connect_any
 from .protocol import COPY_IN, COPY_OUT, NEED_DATA, READY, PresetResult, Protocol, Result
 from .pump import pump
-from .startup import connect_any
 from .stmtcache import StatementCache
 from .tpc import TwoPhaseCommit
 from .transport import Transport, open_socket

@@ -210,8 +210,7 @@ class Protocol:
                 self._awaiting_statement_desc = False
                 self.statement_fields = fields
             else:
-                cols = [(f[3], f[6]) for f in fields]
-                self._current = Result(fields, codec.RowDecoder(cols, self.ctx))
+                self._current = Result(fields, self.make_decoder(fields))
         elif mtype == 0x44:  # 'D' DataRow nobody asked to decode (executemany, failed decode)
             pass
         elif mtype == 0x6E:  # 'n' NoData
@@ -288,6 +287,11 @@ class Protocol:
                 "lost synchronization with the server"
             )
         return -1
+
+    def make_decoder(self, fields: list[Any]) -> Any:
+        """The RowDecoder for a RowDescription's fields (each with its format code): the one
+        place where decoders are chosen, so adapters registered for a type apply everywhere."""
+        return codec.RowDecoder([(f[3], f[6]) for f in fields], self.ctx)
 
     def _fail(self, exc: Error) -> None:
         if self.error is None:

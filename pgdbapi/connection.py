@@ -351,9 +351,8 @@ class Connection(TwoPhaseCommit):
             per_col = (
                 formats * len(fields) if len(formats) == 1 else (formats or (0,) * len(fields))
             )
-            cols = [(f[3], fmt) for f, fmt in zip(fields, per_col)]
             shown = [f[:6] + (fmt,) for f, fmt in zip(fields, per_col)]
-            entry.preset = PresetResult(shown, codec.RowDecoder(cols, self._proto.ctx))
+            entry.preset = PresetResult(shown, self._proto.make_decoder(shown))
         else:
             entry.preset = PresetResult(None, None)
 

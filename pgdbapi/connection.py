@@ -6,21 +6,21 @@ a connection but their statements are serialized.
 
 from __future__ import annotations
 
-import struct
 import threading
 from typing import Any, Callable, Iterable, Mapping
 
 from . import exceptions as exc
 from . import pyformat
+from .cancel import send_cancel
 from .codec import impl as codec
 from .conninfo import ConnInfo, HostSpec, resolve
 from .exceptions import InterfaceError, OperationalError, ProgrammingError
 from .hosts import connect_any
 from .protocol import COPY_IN, COPY_OUT, NEED_DATA, READY, PresetResult, Protocol, Result
-from .pump import pump
+from .pump import WaitingReader, pump
 from .stmtcache import StatementCache
 from .tpc import TwoPhaseCommit
-from .transport import Transport, open_socket
+from .transport import Transport
 from .txoptions import (
     ISOLATION_LEVEL_AUTOCOMMIT,
     TransactionOptions,
@@ -143,35 +143,31 @@ class Connection(TwoPhaseCommit):
         """Send what the protocol buffered, read until every ReadyForQuery arrived.
 
         ``extended``: the request ends with an extended-protocol Sync (which a COPY FROM
-        STDIN swallows, so refusing the COPY needs a Sync of its own)."""
+        STDIN swallows, so refusing the COPY needs a Sync of its own).
+
+        A KeyboardInterrupt while waiting for the server's answer cancels the statement,
+        reads on to ReadyForQuery and is then re-raised, the connection still usable (as
+        psycopg 3 does); anywhere else the stream position is unknown and the connection
+        is closed.
+        """
         proto = self._proto
         transport = self._transport
         if transport is None:
             raise InterfaceError("connection already closed")
         proto.expect(ready_count)
         self._busy = True
+        reader = WaitingReader(transport)
+        interrupted: BaseException | None = None
         copy_error: exc.Error | None = None
         try:
             transport.send(proto.wbuf.take())
-            # the usual case without the pump's call: the answer arrives in one read
-            ev = proto.step() if proto.rbuf.fill(transport.recv_into) else NEED_DATA
-            while ev != READY:
-                if ev == NEED_DATA:
-                    ev = pump(proto, transport)
-                    continue
-                if ev == COPY_IN:
-                    copy_error = ProgrammingError(
-                        "COPY FROM STDIN cannot run through execute(): use copy_expert()"
-                    )
-                    proto.wbuf.copy_fail(b"COPY FROM STDIN is not supported by execute()")
-                    if extended:
-                        proto.wbuf.sync()
-                    transport.send(proto.wbuf.take())
-                elif ev == COPY_OUT:
-                    raise OperationalError("COPY BOTH is not supported outside replication")
-                else:
-                    raise OperationalError("unexpected authentication request")
-                ev = pump(proto, transport)
+            try:
+                copy_error = self._read_to_ready(reader, extended)
+            except KeyboardInterrupt as e:
+                if not reader.waiting:
+                    raise
+                interrupted = e
+                copy_error = self._drain_after_interrupt(reader, extended)
         except OperationalError:
             self._break()
             raise
@@ -188,6 +184,11 @@ class Connection(TwoPhaseCommit):
             copy_error = copy_error or ProgrammingError(
                 "COPY TO STDOUT cannot run through execute(): use copy_expert()"
             )
+        if interrupted is not None:  # the 57014 (or anything else) only echoes the cancel
+            proto.error = None
+            if not proto.transaction_status:
+                self._break()
+            raise interrupted
         if copy_error is not None:  # the server's error, if any, only echoes our refusal
             proto.error = None
             raise copy_error
@@ -200,6 +201,48 @@ class Connection(TwoPhaseCommit):
                     err = OperationalError(str(err), fields=err.diag.fields)
             raise err
         return proto.results
+
+    def _read_to_ready(self, reader: WaitingReader, extended: bool) -> exc.Error | None:
+        """Read and step until the last expected ReadyForQuery; a COPY FROM STDIN is refused
+        on the way (its error is returned, raised once the exchange is over)."""
+        proto = self._proto
+        transport = self._transport
+        assert transport is not None
+        recv_into = reader.recv_into
+        copy_error: exc.Error | None = None
+        # the usual case without the pump's call: the answer arrives in one read
+        if len(proto.rbuf):
+            ev = proto.step()
+        else:
+            ev = proto.step() if proto.rbuf.fill(recv_into) else NEED_DATA
+        while ev != READY:
+            if ev == NEED_DATA:
+                ev = pump(proto, transport, recv_into)
+                continue
+            if ev == COPY_IN:
+                copy_error = ProgrammingError(
+                    "COPY FROM STDIN cannot run through execute(): use copy_expert()"
+                )
+                proto.wbuf.copy_fail(b"COPY FROM STDIN is not supported by execute()")
+                if extended:
+                    proto.wbuf.sync()
+                transport.send(proto.wbuf.take())
+            elif ev == COPY_OUT:
+                raise OperationalError("COPY BOTH is not supported outside replication")
+            else:
+                raise OperationalError("unexpected authentication request")
+            ev = pump(proto, transport, recv_into)
+        return copy_error
+
+    def _drain_after_interrupt(self, reader: WaitingReader, extended: bool) -> exc.Error | None:
+        """Cancel the running statement and read what is left of the answer. A failed
+        cancel only means waiting for the statement to end (a second interrupt closes)."""
+        reader.waiting = False
+        try:
+            self.cancel()
+        except exc.Error:
+            pass
+        return self._read_to_ready(reader, extended)
 
     def _collect_async(self) -> None:
         proto = self._proto
@@ -581,25 +624,18 @@ class Connection(TwoPhaseCommit):
         return self._closed
 
     def cancel(self) -> None:
-        """Ask the server to cancel the running statement (from any thread)."""
-        if self._closed or self.host is None:
+        """Ask the server to cancel the running statement; callable from any thread.
+
+        It takes no lock (the thread running the statement holds it): a CancelRequest goes
+        over a new connection to the same host, and the statement fails with QueryCanceled.
+        """
+        if self._closed:
+            raise InterfaceError("connection already closed")
+        host = self.host
+        if host is None:
             return
         proto = self._proto
-        key = proto.backend_key
-        packet = struct.pack("!iii", 12 + len(key), 80877102, proto.backend_pid) + key
-        try:
-            sock = open_socket(self.host, self.info.connect_timeout or 10)
-        except OperationalError:
-            raise
-        try:
-            sock.sendall(packet)
-            sock.settimeout(5)
-            try:
-                sock.recv(1)
-            except OSError:
-                pass
-        finally:
-            sock.close()
+        send_cancel(host, proto.backend_pid, proto.backend_key, self.info.connect_timeout or 10.0)
 
     def __enter__(self) -> "Connection":
         self._check()

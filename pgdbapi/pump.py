@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import select
+from typing import Callable
+
 from .exceptions import OperationalError
 from .protocol import NEED_DATA, Protocol
 from .transport import Transport
@@ -12,15 +15,20 @@ _CLOSED = (
     "\tbefore or while processing the request."
 )
 
+Reader = Callable[[memoryview], int]
 
-def pump(proto: Protocol, transport: Transport) -> int:
+
+def pump(proto: Protocol, transport: Transport, recv_into: Reader | None = None) -> int:
     """Step ``proto`` until it returns an event other than NEED_DATA.
 
+    ``recv_into`` reads from ``transport`` (default: ``transport.recv_into``; a
+    :class:`WaitingReader` makes interrupts safe to recover from).
     End of stream raises the error the server sent before closing (as an
     OperationalError: the connection is gone), or a generic "closed" error.
     """
     rbuf = proto.rbuf
-    recv_into = transport.recv_into
+    if recv_into is None:
+        recv_into = transport.recv_into
     # nothing buffered (the usual case right after a request): read before stepping
     ev = NEED_DATA if not len(rbuf) else proto.step()
     while True:
@@ -35,3 +43,31 @@ def pump(proto: Protocol, transport: Transport) -> int:
                 raise err
             raise OperationalError(str(err), fields=err.diag.fields)
         ev = proto.step()
+
+
+class WaitingReader:
+    """Reads after waiting for the socket to be readable, and tells whether an exception
+    (a KeyboardInterrupt) interrupted that wait, when no byte of the stream was consumed.
+
+    An interrupt anywhere else (inside the read, while parsing) may have lost bytes, so
+    only ``waiting`` makes it safe to keep using the connection.
+    """
+
+    __slots__ = ("_poll", "_transport", "waiting")
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+        self._poll = select.poll()
+        self._poll.register(transport.fileno(), select.POLLIN)
+        self.waiting = False
+
+    def recv_into(self, view: memoryview) -> int:
+        self.waiting = True
+        transport = self._transport
+        if not transport.pending():  # TLS may hold decrypted bytes the socket no longer shows
+            gettimeout = getattr(transport.stream, "gettimeout", None)
+            timeout = gettimeout() if gettimeout is not None else None
+            # a timeout is left to the read that follows, which reports it
+            self._poll.poll(None if timeout is None else int(timeout * 1000) + 1)
+        self.waiting = False
+        return transport.recv_into(view)

@@ -1,16 +1,45 @@
-"""Opening a session: socket, start-up packet, authentication, ReadyForQuery; host by host."""
+"""Opening a session on one host: socket, encryption, start-up packet, authentication, first
+ReadyForQuery.
+
+The encryption follows libpq's sslmode (protocol.md §8.1): which ways to try and in which order
+(:func:`encryption_order`), the SSLRequest exchange, direct TLS, and the fallbacks of ``allow``
+and ``prefer`` — a second attempt on a new socket when the first one's TLS handshake or
+authentication failed. The protocol version range (``min/max_protocol_version``) is checked
+against the server's NegotiateProtocolVersion before any secret is sent.
+"""
 
 from __future__ import annotations
 
+import ssl
+import struct
 import time
 from typing import Callable
 
+from . import tls
 from .auth import Authenticator
 from .conninfo import ConnInfo, HostSpec
 from .exceptions import Error, NotSupportedError, OperationalError
 from .protocol import AUTH, PROTOCOL_3_0, READY, Protocol
 from .pump import pump
 from .transport import Transport, open_socket
+
+__all__ = ["PLAIN", "NEGOTIATED_TLS", "DIRECT_TLS", "encryption_order", "establish"]
+
+# The ways to begin a session (protocol.md §8.1 a-c).
+PLAIN = "plain"
+NEGOTIATED_TLS = "tls"  # SSLRequest, then the handshake when the server answers S
+DIRECT_TLS = "direct"  # handshake at once, ALPN "postgresql" (PostgreSQL 17+)
+
+_SSL_REQUEST = struct.pack("!ii", 8, 80877103)
+_MAX_CANCEL_KEY = 256
+
+
+class _TryNext(Exception):
+    """This attempt failed in a way sslmode allows retrying with the next encryption choice."""
+
+    def __init__(self, error: OperationalError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def startup_params(info: ConnInfo) -> list[tuple[str, str]]:
@@ -33,48 +62,71 @@ def startup_params(info: ConnInfo) -> list[tuple[str, str]]:
     return params
 
 
+def encryption_order(info: ConnInfo, host: HostSpec) -> list[str]:
+    """The attempts libpq makes for ``info.sslmode``; Unix sockets never use TLS."""
+    if host.is_unix:
+        return [PLAIN]
+    if info.params.get("sslnegotiation") == "direct":
+        return [DIRECT_TLS]
+    return {
+        "disable": [PLAIN],
+        "allow": [PLAIN, NEGOTIATED_TLS],
+        "prefer": [NEGOTIATED_TLS, PLAIN],
+    }.get(info.sslmode, [NEGOTIATED_TLS])
+
+
 def establish(
     info: ConnInfo,
     host: HostSpec,
     *,
     max_message_size: int,
     on_notice: Callable[[dict[str, str]], None] | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> tuple[Transport, Protocol]:
     """Connect to one host and run start-up to the first ReadyForQuery.
 
-    ``connect_timeout`` bounds the whole attempt (socket, start-up, authentication).
-    Every failure is an OperationalError carrying the server's fields when it sent some.
+    ``connect_timeout`` bounds the whole attempt (sockets, TLS, start-up, authentication, and
+    the retry sslmode allow/prefer may make). ``ssl_context`` replaces the context built from
+    the ``ssl*`` parameters; sslmode still decides whether and when TLS is used, and
+    verify-full still checks the host name. Every failure is an OperationalError carrying the
+    server's fields when it sent some.
     """
-    timeout = info.connect_timeout
-    deadline = time.monotonic() + timeout if timeout else None
-    transport = Transport(open_socket(host, timeout), host)
-    proto = Protocol(max_message_size)
-    proto.on_notice = on_notice
+    deadline = time.monotonic() + info.connect_timeout if info.connect_timeout else None
+    order = encryption_order(info, host)
+    for i, how in enumerate(order):
+        try:
+            return _attempt(info, host, how, ssl_context, deadline, max_message_size, on_notice)
+        except _TryNext as retry:
+            if i + 1 == len(order):
+                raise retry.error from None
+    raise AssertionError("unreachable: encryption_order is never empty")
+
+
+def _attempt(
+    info: ConnInfo,
+    host: HostSpec,
+    how: str,
+    context: ssl.SSLContext | None,
+    deadline: float | None,
+    max_message_size: int,
+    on_notice: Callable[[dict[str, str]], None] | None,
+) -> tuple[Transport, Protocol]:
+    """One socket: encryption as ``how`` says, then start-up."""
+    remaining = None if deadline is None else max(0.001, deadline - time.monotonic())
+    transport = Transport(open_socket(host, remaining), host)
     try:
         if deadline is not None:
             transport.settimeout(max(0.001, deadline - time.monotonic()))
-        auth = Authenticator(info.user, info.password_for(host))
-        proto.wbuf.startup(PROTOCOL_3_0, startup_params(info))
-        proto.expect(1)
-        transport.send(proto.wbuf.take())
-        while True:
-            ev = pump(proto, transport)
-            if ev == READY:
-                break
-            if ev != AUTH or proto.auth_request is None:
-                raise OperationalError("unexpected message from the server during start-up")
-            code, data = proto.auth_request
-            proto.auth_request = None
-            if code == 0:
-                auth.finish()
-                continue
-            body = auth.respond(code, data)
-            if body is not None:
-                proto.wbuf.password(body)
-                transport.send(proto.wbuf.take())
-        if proto.error is not None:
-            raise proto.error
+        peer_cert = None
+        if how != PLAIN:
+            peer_cert = _start_tls(info, host, transport, context, direct=how == DIRECT_TLS)
+        proto = Protocol(max_message_size)
+        proto.on_notice = on_notice
+        _run_startup(info, host, transport, proto, peer_cert, retry_allowed=how != DIRECT_TLS)
         transport.settimeout(None)
+    except _TryNext:
+        transport.close()
+        raise
     except Error as e:
         transport.close()
         if isinstance(e, OperationalError):
@@ -84,3 +136,150 @@ def establish(
         transport.close()
         raise
     return transport, proto
+
+
+# --- encryption ---------------------------------------------------------------------------------
+
+
+def _start_tls(
+    info: ConnInfo,
+    host: HostSpec,
+    transport: Transport,
+    context: ssl.SSLContext | None,
+    *,
+    direct: bool,
+) -> bytes | None:
+    """TLS as sslmode wants it; the server certificate's DER, or None when ``prefer``/``allow``
+    accepted the server's refusal and the session goes on unencrypted. The context is built
+    only once the server agreed (most servers a default ``prefer`` meets say no)."""
+    sslmode = info.sslmode
+    if not direct and not _server_accepts_tls(transport, sslmode):
+        return None
+    if context is None:
+        context = tls.make_context(info.params)
+    server_name = host.host if host.host and not host.is_unix else None
+    sni = tls.sni_name(info.params, server_name)
+    try:
+        transport.upgrade(lambda sock: tls.handshake(context, sock, sni, direct=direct))
+    except OSError as exc:  # ssl.SSLError is an OSError
+        error = OperationalError(tls.handshake_error(exc))
+        if sslmode == "prefer":
+            raise _TryNext(error) from None
+        raise error from None
+    stream = transport.stream
+    assert isinstance(stream, ssl.SSLSocket)
+    der = tls.peer_certificate(stream)
+    if sslmode == "verify-full":
+        name = host.host or host.hostaddr
+        if not name:
+            raise OperationalError("host name must be specified for a verified SSL connection")
+        tls.check_host_name(der, name)
+    return der
+
+
+def _server_accepts_tls(transport: Transport, sslmode: str) -> bool:
+    """SSLRequest and its one-byte answer (nothing may follow it: CVE-2021-23222)."""
+    transport.send(_SSL_REQUEST)
+    answer = transport.recv_exactly_one_byte()
+    if answer == b"S":
+        return True
+    if answer == b"N":
+        if sslmode in ("allow", "prefer"):
+            return False
+        raise OperationalError("server does not support SSL, but SSL was required")
+    if answer == b"E":
+        # not yet authenticated: its text is not shown (CVE-2024-10977)
+        raise OperationalError("server sent an error response during SSL exchange")
+    raise OperationalError(
+        f"received invalid response to SSL negotiation: {answer.decode('latin-1')!r}"
+    )
+
+
+# --- start-up and authentication ------------------------------------------------------------
+
+
+def _run_startup(
+    info: ConnInfo,
+    host: HostSpec,
+    transport: Transport,
+    proto: Protocol,
+    peer_cert: bytes | None,
+    *,
+    retry_allowed: bool,
+) -> None:
+    """StartupMessage, the authentication exchange, then everything up to ReadyForQuery.
+
+    A server error before AuthenticationOk becomes :class:`_TryNext` when sslmode allow/prefer
+    may retry the other way (the server may accept only hostssl or only hostnossl).
+    """
+    low, high = info.protocol_versions
+    auth = Authenticator(
+        info.user,
+        info.password_for(host),
+        tls_peer_cert=peer_cert,
+        channel_binding=info.params.get("channel_binding") or "prefer",
+        require_auth=info.params.get("require_auth") or None,
+    )
+    proto.protocol_version = high
+    proto.wbuf.startup(high, startup_params(info))
+    proto.expect(1)
+    transport.send(proto.wbuf.take())
+    authenticated = False
+    while True:
+        try:
+            ev = pump(proto, transport)
+        except OperationalError as e:
+            if not authenticated and retry_allowed and e.pgcode and _may_retry(info, peer_cert):
+                raise _TryNext(e) from None
+            raise
+        _check_protocol_version(proto, low, high)
+        if ev == READY:
+            break
+        if ev != AUTH or proto.auth_request is None:
+            raise OperationalError("unexpected message from the server during start-up")
+        code, data = proto.auth_request
+        proto.auth_request = None
+        if code == 0:
+            auth.finish()
+            authenticated = True
+            continue
+        body = auth.respond(code, data)
+        if body is not None:
+            proto.wbuf.password(body)
+            transport.send(proto.wbuf.take())
+    if proto.error is not None:
+        raise proto.error
+    if len(proto.backend_key) > _MAX_CANCEL_KEY:
+        raise OperationalError(
+            f"received invalid BackendKeyData: a {len(proto.backend_key)}-byte cancel key "
+            f"(at most {_MAX_CANCEL_KEY})"
+        )
+
+
+def _may_retry(info: ConnInfo, peer_cert: bytes | None) -> bool:
+    """prefer retries unencrypted after failing over TLS; allow retries over TLS after
+    failing unencrypted."""
+    return (info.sslmode == "prefer" and peer_cert is not None) or (
+        info.sslmode == "allow" and peer_cert is None
+    )
+
+
+def _version_text(version: int) -> str:
+    return f"{version >> 16}.{version & 0xFFFF}"
+
+
+def _check_protocol_version(proto: Protocol, low: int, high: int) -> None:
+    """The version a NegotiateProtocolVersion settled on must lie in [low, high]."""
+    version = proto.protocol_version
+    if version == high:
+        return
+    prefix = "received invalid protocol negotiation message: "
+    if version > high:
+        raise OperationalError(prefix + "server requested downgrade to a higher-numbered version")
+    if version < PROTOCOL_3_0:
+        raise OperationalError(prefix + "server requested downgrade to pre-3.0 protocol version")
+    if version < low:
+        raise OperationalError(
+            f"server only supports protocol version {_version_text(version)}, but "
+            f"min_protocol_version was set to {_version_text(low)}"
+        )

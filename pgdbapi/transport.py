@@ -12,12 +12,13 @@ import errno
 import socket
 import ssl
 import time
-from typing import Any, Callable, Protocol
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Protocol
 
 from .conninfo import HostSpec
 from .exceptions import InterfaceError, OperationalError
 
-__all__ = ["ByteStream", "Transport", "open_socket"]
+__all__ = ["ByteStream", "TcpOptions", "Transport", "open_socket"]
 
 _SERVER_CLOSED = (
     "server closed the connection unexpectedly\n"
@@ -140,6 +141,69 @@ def _connect(sock: socket.socket, address: Any, deadline: float | None) -> None:
     sock.settimeout(remaining)
     sock.connect(address)
     sock.settimeout(None)
+
+
+# --------------------------------------------------------------------------------------
+# TCP keepalives
+# --------------------------------------------------------------------------------------
+
+
+def _int_param(params: Mapping[str, str], key: str) -> int | None:
+    text = params.get(key)
+    return int(text.strip()) if text and text.strip() else None
+
+
+@dataclass(frozen=True)
+class TcpOptions:
+    """libpq's keepalives, keepalives_idle/_interval/_count (seconds, count) and
+    tcp_user_timeout (milliseconds); ``None`` leaves the system default.
+
+    Keepalives are on unless ``keepalives=0``. A non-positive idle, interval or count also
+    keeps the system default (Linux refuses 0). tcp_user_timeout applies whether or not
+    keepalives are on.
+    """
+
+    keepalives: bool = True
+    idle: int | None = None
+    interval: int | None = None
+    count: int | None = None
+    user_timeout: int | None = None
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> TcpOptions:
+        """From connection parameters already validated as integers by conninfo."""
+        keepalives = _int_param(params, "keepalives")
+        return cls(
+            keepalives=keepalives is None or keepalives != 0,
+            idle=_int_param(params, "keepalives_idle"),
+            interval=_int_param(params, "keepalives_interval"),
+            count=_int_param(params, "keepalives_count"),
+            user_timeout=_int_param(params, "tcp_user_timeout"),
+        )
+
+    def apply(self, sock: socket.socket) -> None:
+        """setsockopt on a TCP socket (Unix-domain sockets have no keepalives: skipped)."""
+        if sock.family not in (socket.AF_INET, socket.AF_INET6):
+            return
+        options: list[tuple[int, int, int, str]] = [
+            (socket.SOL_SOCKET, socket.SO_KEEPALIVE, int(self.keepalives), "SO_KEEPALIVE")
+        ]
+        if self.keepalives:
+            for value, name in (
+                (self.idle, "TCP_KEEPIDLE"),
+                (self.interval, "TCP_KEEPINTVL"),
+                (self.count, "TCP_KEEPCNT"),
+            ):
+                if value is not None and value > 0 and hasattr(socket, name):
+                    options.append((socket.IPPROTO_TCP, getattr(socket, name), value, name))
+        if self.user_timeout is not None and hasattr(socket, "TCP_USER_TIMEOUT"):
+            value = max(self.user_timeout, 0)
+            options.append((socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, value, "TCP_USER_TIMEOUT"))
+        for level, option, value, name in options:
+            try:
+                sock.setsockopt(level, option, value)
+            except OSError as exc:
+                raise OperationalError(f"setsockopt({name}) failed: {_reason(exc)}")
 
 
 # --------------------------------------------------------------------------------------

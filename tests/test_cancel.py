@@ -26,6 +26,7 @@ BOUND = 5.0  # seconds a cancelled pg_sleep(10) may take at most
 def watcher(dsn: str) -> Iterator[Any]:
     """A second connection, to look at the first one's backend."""
     with closing(pgdbapi.connect(dsn)) as c:
+        c.autocommit = True  # pg_stat_activity is a snapshot for a whole transaction
         yield c
 
 

@@ -25,6 +25,10 @@ LiteralFunc = Callable[[Any, bool], str]
 
 _LITERALS: dict[type, LiteralFunc] = {}
 
+# Literal of objects following psycopg2's ``__conform__(ISQLQuote)`` protocol (set by
+# pgdbapi.adapters, which defines that protocol).
+conform_literal: LiteralFunc | None = None
+
 
 def register_literal(cls: type, func: LiteralFunc) -> None:
     """Make ``quote`` render instances of ``cls`` (and its subclasses) with ``func``."""
@@ -48,6 +52,8 @@ def _find_literal(value: object) -> LiteralFunc:
     for cls, func in reversed(_LITERALS.items()):
         if isinstance(value, cls):
             return func
+    if conform_literal is not None and hasattr(type(value), "__conform__"):
+        return conform_literal
     raise ProgrammingError(f"can't adapt type '{type(value).__name__}'")
 
 

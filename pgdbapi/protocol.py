@@ -11,6 +11,7 @@ from __future__ import annotations
 import struct
 from typing import Any, Callable, Sequence
 
+from .adapters import ConnectionTypes, string_types
 from .codec import impl as codec
 from .dbapi import Column
 from .errors import make_error
@@ -111,6 +112,7 @@ class Protocol:
 
     def __init__(self, max_message_size: int = 1 << 30) -> None:
         self.ctx = codec.TypeContext()
+        self.types = ConnectionTypes(self.ctx)  # typecasters and type lookups of this session
         self.rbuf = codec.ReadBuffer(max_message_size)
         self.wbuf = codec.WriteBuffer()
         self.parameters: dict[str, str] = {}
@@ -291,7 +293,12 @@ class Protocol:
     def make_decoder(self, fields: list[Any]) -> Any:
         """The RowDecoder for a RowDescription's fields (each with its format code): the one
         place where decoders are chosen, so adapters registered for a type apply everywhere."""
-        return codec.RowDecoder([(f[3], f[6]) for f in fields], self.ctx)
+        columns = [(f[3], f[6]) for f in fields]
+        if self.types.casters or string_types:
+            loaders = self.types.loaders_for(columns)
+            if loaders is not None:
+                return codec.RowDecoder(columns, self.ctx, loaders)
+        return codec.RowDecoder(columns, self.ctx)
 
     def _fail(self, exc: Error) -> None:
         if self.error is None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Mapping, Sequence, Union, cast
 
+from . import adapters as _adapters
 from ._codec_contract import Encoded
 from .exceptions import DataError, ProgrammingError
 from .literals import quote
@@ -141,6 +142,21 @@ def parse_query(query: str | bytes) -> ParsedQuery:
 
 
 def server_params(pq: ParsedQuery, params: Params) -> list[Any]:
+    """The values for ``$1..$n``, checked against the placeholders, adapted values
+    (``register_adapter``, ``Json``...) as their parameter form.
+
+    Raises ProgrammingError for a value only an inlined literal can express (use
+    ``binding="auto"``, which inlines the statement's values then)."""
+    values = _adapt_values(_values(pq, params), strict=True)
+    assert values is not None
+    return values
+
+
+_MISS: Any = object()
+_NEEDS_LITERAL = _adapters.NEEDS_LITERAL
+
+
+def _values(pq: ParsedQuery, params: Params) -> list[Any]:
     """The values for ``$1..$n``, checked against the placeholders."""
     kind = type(params)
     if (kind is tuple or kind is list) and not pq.named:  # the common case, without ABC checks
@@ -184,7 +200,7 @@ def client_sql(
     """The query with every placeholder replaced by its value's SQL literal (``mogrify``)."""
     literals = [
         quote(value, standard_conforming_strings=standard_conforming_strings)
-        for value in server_params(pq, params)
+        for value in _values(pq, params)
     ]
     parts = [pq.chunks[0]]
     for slot, chunk in zip(pq.slots, pq.chunks[1:]):
@@ -198,13 +214,14 @@ def client_sql(
 
 def needs_client_binding(pq: ParsedQuery, params: Params) -> bool:
     """True when the values must be inlined: the statement cannot take ``$n`` parameters,
-    or a value is a tuple (psycopg2's ``IN %s`` idiom renders it as ``(1, 2, 3)``).
+    a value is a tuple (psycopg2's ``IN %s`` idiom renders it as ``(1, 2, 3)``) or has an
+    adapter that only gives SQL text.
 
     Raises the errors :func:`server_params` raises for params that do not fit.
     """
     if not pq.server_bindable:
         return True
-    return has_tuple(server_params(pq, params))
+    return _adapt_values(_values(pq, params)) is None
 
 
 def bindable_values(pq: ParsedQuery, params: Params) -> list[Any] | None:
@@ -213,12 +230,38 @@ def bindable_values(pq: ParsedQuery, params: Params) -> list[Any] | None:
     if (kind is tuple or kind is list) and not pq.named and len(params) == len(pq.param_keys):
         values = list(params)  # the common case without server_params' checks
     else:
-        values = server_params(pq, params)
+        values = _values(pq, params)
     if not pq.server_bindable:
         return None
-    for v in values:
-        if isinstance(v, tuple) and not isinstance(v, Encoded):
+    return _adapt_values(values)
+
+
+def _adapt_values(values: list[Any], *, strict: bool = False) -> list[Any] | None:
+    """``values`` with adapted ones in parameter form, or None when one needs an inlined
+    literal (a tuple, an adapter giving only SQL text). One dict read per plain value.
+
+    ``strict`` (server-side binding forced): tuples are left for the codec to refuse, a
+    literal-only adapter is a ProgrammingError."""
+    route = _adapters.route
+    for i, v in enumerate(values):
+        adapter = route.get(type(v), _MISS)
+        if adapter is None:
+            continue
+        if adapter is _MISS:
+            adapter = _adapters.resolve_route(type(v))
+            if adapter is None:
+                continue
+        if strict and adapter is _NEEDS_LITERAL:
+            continue
+        encoded = _adapters.server_value(v, adapter)
+        if encoded is _NEEDS_LITERAL:
+            if strict:
+                raise ProgrammingError(
+                    f"a {type(v).__name__} value has no server-side parameter form (its "
+                    "adapter only gives SQL text): inline it with binding='auto' or 'client'"
+                )
             return None
+        values[i] = encoded
     return values
 
 

@@ -48,7 +48,7 @@ def connect_any(
                 failures.append(e)
                 continue
             try:
-                tcp.apply(transport.raw_socket)
+                tcp.apply(transport)
                 reason = session_mismatch(wanted, transport, proto)
             except OperationalError as e:
                 transport.close()

@@ -181,8 +181,11 @@ class TcpOptions:
             user_timeout=_int_param(params, "tcp_user_timeout"),
         )
 
-    def apply(self, sock: socket.socket) -> None:
-        """setsockopt on a TCP socket (Unix-domain sockets have no keepalives: skipped)."""
+    def apply(self, transport: Transport) -> None:
+        """setsockopt on a TCP connection (Unix-domain sockets have no keepalives: skipped)."""
+        stream = transport.stream
+        # TLS detaches the plain socket object: the SSLSocket then owns the descriptor
+        sock = stream if isinstance(stream, socket.socket) else transport.raw_socket
         if sock.family not in (socket.AF_INET, socket.AF_INET6):
             return
         options: list[tuple[int, int, int, str]] = [

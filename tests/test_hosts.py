@@ -283,3 +283,19 @@ def test_keepalives_ignored_on_unix_socket(pg_server: Any) -> None:
 def test_keepalive_value_rejected_by_conninfo(pg_server: Any) -> None:
     with pytest.raises(pgdbapi.ProgrammingError, match="keepalives_idle"):
         pgdbapi.connect(pg_server.dsn(keepalives_idle="soon"))
+
+
+@needs_linux_tcp
+def test_keepalives_after_the_stream_was_swapped(pg_server: Any) -> None:
+    """TLS detaches the plain socket object (the SSLSocket takes its descriptor over): the
+    options go through the stream then."""
+    from pgdbapi.transport import TcpOptions, Transport, open_socket
+
+    host = HostSpec(pg_server.host, None, pg_server.port)
+    with Transport(open_socket(host, 5), host) as transport:
+        transport.upgrade(lambda sock: socket.socket(fileno=sock.detach()))
+        assert transport.raw_socket.fileno() == -1
+        TcpOptions(idle=23).apply(transport)
+        stream = transport.stream
+        assert isinstance(stream, socket.socket)
+        assert stream.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 23

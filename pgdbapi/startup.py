@@ -160,7 +160,9 @@ def _start_tls(
     server_name = host.host if host.host and not host.is_unix else None
     sni = tls.sni_name(info.params, server_name)
     try:
-        transport.upgrade(lambda sock: tls.handshake(context, sock, sni, direct=direct))
+        # The TLS layer gets a duplicate descriptor: wrapping detaches the socket it is given,
+        # and Transport.raw_socket must stay usable (keepalive options are set on it later).
+        transport.upgrade(lambda sock: tls.handshake(context, sock.dup(), sni, direct=direct))
     except OSError as exc:  # ssl.SSLError is an OSError
         error = OperationalError(tls.handshake_error(exc))
         if sslmode == "prefer":

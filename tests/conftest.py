@@ -19,6 +19,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:  # pytest's default import mode adds it; other modes do not
     sys.path.insert(0, _HERE)
 
+from certs import PKI, make_pki  # noqa: E402
 from pgserver import PgServer, find_bindir  # noqa: E402
 
 EXTERNAL_DSN_ENV = "PGDBAPI_TEST_DSN"
@@ -134,3 +135,60 @@ def _plaintext_for_scripted_servers(
 ) -> None:
     if request.node.originalname in _PLAINTEXT_FAKE_SERVER_TESTS:
         monkeypatch.setenv("PGSSLMODE", "disable")
+
+
+# --- TLS ------------------------------------------------------------------------------------
+
+CERT_ROLE = "cert_user"  # pg_hba cert: the client certificate's CN is the role
+CLIENTCERT_ROLE = "clientcert_user"  # scram-sha-256 clientcert=verify-full
+CLIENTCERT_PASSWORD = "clientcert secret"
+SSL_ONLY_ROLE = "ssl_only_user"  # hostssl only
+NOSSL_ONLY_ROLE = "nossl_only_user"  # hostnossl only
+
+
+@pytest.fixture(scope="session")
+def pki() -> PKI:
+    """The test certificates (made once per run)."""
+    return make_pki(CERT_ROLE)
+
+
+def tls_server(pki: PKI, bindir: str | None = None) -> PgServer:
+    """A (not yet started) server with ssl=on, the test CA for client certificates, and rules
+    for hostssl-only, hostnossl-only and client-certificate roles before the usual ones."""
+    rules: list[str] = []
+    for role, rule in (
+        (CERT_ROLE, "hostssl all {role} all cert"),
+        (CLIENTCERT_ROLE, "hostssl all {role} all scram-sha-256 clientcert=verify-full"),
+        (SSL_ONLY_ROLE, "hostssl all {role} all trust"),
+        (NOSSL_ONLY_ROLE, "hostnossl all {role} all trust"),
+    ):
+        rules += [rule.format(role=role), f"host all {role} all reject"]
+    files = {
+        "server.crt": pki.server.cert,
+        "server.key": pki.server.key,
+        "server_sha384.crt": pki.server_sha384.cert,
+        "server_sha384.key": pki.server_sha384.key,
+        "server_sha512.crt": pki.server_sha512.cert + pki.rsa_ca.cert,
+        "server_sha512.key": pki.server_sha512.key,
+        "ca.crt": pki.ca.cert,
+    }
+    settings = {
+        "ssl": "on",
+        "ssl_cert_file": "'server.crt'",
+        "ssl_key_file": "'server.key'",
+        "ssl_ca_file": "'ca.crt'",
+    }
+    roles = {CERT_ROLE: None, CLIENTCERT_ROLE: CLIENTCERT_PASSWORD, SSL_ONLY_ROLE: None,
+             NOSSL_ONLY_ROLE: None}  # fmt: skip
+    return PgServer(
+        bindir, settings=settings, hba_rules=rules, extra_roles=roles, data_files=files
+    )
+
+
+@pytest.fixture(scope="module")
+def pg_tls_server(pki: PKI) -> Iterator[PgServer]:
+    """A second PostgreSQL 15 server, with TLS (the session server has none)."""
+    if os.environ.get(EXTERNAL_DSN_ENV):
+        pytest.skip(f"starts its own TLS server; ${EXTERNAL_DSN_ENV} is set")
+    with tls_server(pki) as server:
+        yield server

@@ -21,7 +21,7 @@ import signal
 import socket
 import subprocess
 import tempfile
-from typing import Sequence
+from typing import Mapping, Sequence
 
 DEFAULT_BINDIR = "/usr/lib/postgresql/15/bin"
 TEST_DBNAME = "pgdbapi_test"
@@ -140,8 +140,26 @@ class PgServer:
     CATCH_ALL_METHOD = CATCH_ALL_METHOD
     DBNAME = TEST_DBNAME
 
-    def __init__(self, bindir: str | None = None, *, external_dsn: str | None = None) -> None:
+    def __init__(
+        self,
+        bindir: str | None = None,
+        *,
+        external_dsn: str | None = None,
+        settings: Mapping[str, str] | None = None,
+        hba_rules: Sequence[str] = (),
+        extra_roles: Mapping[str, str | None] | None = None,
+        data_files: Mapping[str, bytes] | None = None,
+    ) -> None:
+        """``settings`` go to postgresql.conf (values as written there, e.g. ``"'on'"``);
+        ``hba_rules`` come before the per-role rules (first match wins); ``extra_roles`` (role
+        -> SCRAM password or None) are created without rules of their own; ``data_files`` are
+        written into the data directory, private to the server (certificates, keys).
+        """
         self.managed: bool = external_dsn is None
+        self._extra_settings = dict(settings or {})
+        self._hba_rules = list(hba_rules)
+        self._extra_roles = dict(extra_roles or {})
+        self._data_files = dict(data_files or {})
         self._external_dsn = external_dsn
         self.bindir: str = self._psql_only_bindir(bindir) if external_dsn else find_bindir(bindir)
         self.host: str | None = "127.0.0.1" if self.managed else None
@@ -350,11 +368,14 @@ class PgServer:
         """pg_hba.conf (one rule per role) and the settings, appended to postgresql.conf."""
         addresses = ["127.0.0.1/32"] + (["::1/128"] if self.ipv6 else [])
         rules = ["# pgdbapi test server: one rule per auth method, catch-all last"]
+        rules.extend(self._hba_rules)
         # "replication" lets physical replication connections match the same rules.
         for role, (method, _password) in [*self.ROLES.items(), ("all", (CATCH_ALL_METHOD, None))]:
             rules.append(f"local all,replication {role} {method}")
             rules.extend(f"host all,replication {role} {addr} {method}" for addr in addresses)
         self._write_data_file("pg_hba.conf", "\n".join(rules) + "\n")
+        for name, content in self._data_files.items():
+            self._write_data_file(name, content)
         with open(os.path.join(self.data_dir, "postgresql.conf"), "a", encoding="utf-8") as f:
             f.write("\ninclude_if_exists = 'pgdbapi_test.conf'\n")
 
@@ -374,14 +395,16 @@ class PgServer:
             "max_replication_slots": "10",
             "log_connections": "on",
             "log_line_prefix": "'%m [%p] %q%u@%d '",
+            **self._extra_settings,
         }
         text = "".join(f"{key} = {value}\n" for key, value in settings.items())
         self._write_data_file("pgdbapi_test.conf", text)
 
-    def _write_data_file(self, name: str, text: str) -> None:
+    def _write_data_file(self, name: str, content: str | bytes) -> None:
         path = os.path.join(self.data_dir, name)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+            f.write(data)
         if self._as_postgres_user:
             entry = pwd.getpwnam(SUPERUSER)
             os.chown(path, entry.pw_uid, entry.pw_gid)
@@ -420,8 +443,11 @@ class PgServer:
                 lines.append(f"SET password_encryption = '{encryption}';")
                 clause = " PASSWORD " + _sql_literal(password)
             lines.append(f"CREATE ROLE {role} LOGIN{clause};")
+        lines.append("RESET password_encryption;")
+        for role, password in self._extra_roles.items():
+            clause = "" if password is None else " PASSWORD " + _sql_literal(password)
+            lines.append(f"CREATE ROLE {role} LOGIN{clause};")
         lines += [
-            "RESET password_encryption;",
             f"CREATE DATABASE {TEST_DBNAME};",
             f"GRANT CONNECT, CREATE, TEMPORARY ON DATABASE {TEST_DBNAME} TO PUBLIC;",
             f"\\connect {TEST_DBNAME}",

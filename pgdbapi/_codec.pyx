@@ -63,6 +63,8 @@ import decimal as _decimal
 import json as _json
 import uuid as _uuid
 
+from pgdbapi import _pycodec_types as _more
+from pgdbapi import oids as _oids
 from pgdbapi._codec_contract import Encoded
 from pgdbapi.exceptions import (
     DataError,
@@ -112,7 +114,7 @@ cdef class TypeContext:
 def decode_value(oid, fmt, data, ctx):
     """Decode one value of type ``oid`` in format ``fmt`` (0 text, 1 binary)."""
     cdef int code = _decoder_code(oid, fmt)
-    cdef uint32_t aux = <uint32_t>oid if code == C_T_ARRAY or code == C_B_ARRAY else 0
+    cdef uint32_t aux = _aux_of(code, oid)
     if not isinstance(data, bytes):
         data = bytes(data)
     return _decode_guarded(code, aux, PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data),

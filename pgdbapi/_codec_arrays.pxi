@@ -16,6 +16,7 @@ cdef class _BinArrayReader:
     cdef Py_ssize_t n
     cdef Py_ssize_t pos
     cdef int ecode
+    cdef uint32_t eaux
     cdef object tz
     cdef int ndim
     cdef int32_t dims[MAXDIM]
@@ -38,7 +39,7 @@ cdef class _BinArrayReader:
                 elif vlen < 0 or vlen > self.n - self.pos:
                     raise _data_error("invalid array element length", self.p, self.n)
                 else:
-                    item = _decode(self.ecode, 0, self.p + self.pos, vlen, self.tz)
+                    item = _decode(self.ecode, self.eaux, self.p + self.pos, vlen, self.tz)
                     self.pos += vlen
             Py_INCREF(item)
             PyList_SET_ITEM(lst, i, item)
@@ -90,6 +91,7 @@ cdef object _dec_b_array(uint32_t array_oid, const char* p, Py_ssize_t n, object
     r.n = n
     r.pos = hdr
     r.ecode = _BINARY_CODES.get(elem_oid, C_BYTES)
+    r.eaux = _aux_of(r.ecode, elem_oid)
     r.tz = tz
     result = r.level(0)
     if r.pos != n:
@@ -104,6 +106,7 @@ cdef class _TextArrayParser:
     cdef Py_ssize_t n
     cdef Py_ssize_t pos
     cdef int ecode
+    cdef uint32_t eaux
     cdef object tz
     cdef char* tmp          # unescaped element text (never longer than the input)
 
@@ -135,7 +138,7 @@ cdef class _TextArrayParser:
                     self.pos += 1
                 self.tmp[k] = c
                 k += 1
-            return _decode(self.ecode, 0, self.tmp, k, self.tz)
+            return _decode(self.ecode, self.eaux, self.tmp, k, self.tz)
         while self.pos < self.n:
             c = self.p[self.pos]
             if c == b',' or c == b'}':
@@ -163,7 +166,7 @@ cdef class _TextArrayParser:
         if not escaped and k == 4 and (self.tmp[0] | 0x20) == b'n' and (self.tmp[1] | 0x20) == b'u' \
                 and (self.tmp[2] | 0x20) == b'l' and (self.tmp[3] | 0x20) == b'l':
             return None
-        return _decode(self.ecode, 0, self.tmp, k, self.tz)
+        return _decode(self.ecode, self.eaux, self.tmp, k, self.tz)
 
     cdef tuple level(self, int depth):
         """A brace-delimited level after its '{' -> (list, shape); the items are all
@@ -247,6 +250,7 @@ cdef object _dec_t_array(uint32_t array_oid, const char* p, Py_ssize_t n, object
     parser.skip_space()
     parser.pos = _skip_dimensions(p, n, parser.pos)
     parser.ecode = _TEXT_CODES.get(_ARRAY_ELEMENT[array_oid], C_STR)
+    parser.eaux = _aux_of(parser.ecode, _ARRAY_ELEMENT[array_oid])
     parser.tz = tz
     if parser.pos >= n or p[parser.pos] != b'{':
         raise _data_error("invalid array literal (expected '{')", p, n)

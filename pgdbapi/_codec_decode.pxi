@@ -51,6 +51,8 @@ cdef enum:
     C_B_UUID
     C_B_JSONB
     C_B_ARRAY
+    C_T_MORE           # types of the shared module _pycodec_types (aux = oid)
+    C_B_MORE
     C_LOADER           # a custom loader (RowDecoder only)
 
 
@@ -79,6 +81,7 @@ _ARRAY_ELEMENT = {
     1183: 1083, 1270: 1266, 1115: 1114, 1185: 1184, 1187: 1186, 2951: 2950, 199: 114,
     3807: 3802,
 }
+_ARRAY_ELEMENT.update(_oids.MORE_ARRAY_ELEMENT)
 
 _TEXT_CODES = {
     16: C_T_BOOL,
@@ -117,12 +120,21 @@ _BINARY_CODES = {
     2950: C_B_UUID,
     114: C_JSON, 3802: C_B_JSONB,
 }
+for _oid in list(_more.TEXT_DECODERS) + list(_more.TEXT_FACTORIES):
+    _TEXT_CODES[_oid] = C_T_MORE
+for _oid in list(_more.BINARY_DECODERS) + list(_more.BINARY_FACTORIES):
+    _BINARY_CODES[_oid] = C_B_MORE
 for _oid in _ARRAY_ELEMENT:
     _TEXT_CODES[_oid] = C_T_ARRAY
     _BINARY_CODES[_oid] = C_B_ARRAY
 
-# has_binary(): every decodable OID except unknown and the reg* types whose text is a name.
-_BINARY_OIDS = frozenset(_BINARY_CODES) - {705, 24, 2205, 2206}
+# has_binary(): the core types except unknown and the reg* types whose text is a name, the
+# binary types of _pycodec_types, and the arrays of all of those.
+_BINARY_ELEMENTS = frozenset(
+    oid for oid, code in _BINARY_CODES.items() if code != C_B_MORE and code != C_B_ARRAY
+) - {705, 24, 2205, 2206} | _oids.MORE_BINARY
+_BINARY_OIDS = _BINARY_ELEMENTS | frozenset(
+    arr for arr, el in _ARRAY_ELEMENT.items() if el in _BINARY_ELEMENTS)
 
 
 cdef int _decoder_code(object oid, object fmt) except -1:
@@ -136,7 +148,14 @@ cdef int _decoder_code(object oid, object fmt) except -1:
 
 cdef inline bint _needs_tz(int code) noexcept:
     return code == C_T_TIMESTAMPTZ or code == C_B_TIMESTAMPTZ or code == C_T_ARRAY \
-        or code == C_B_ARRAY
+        or code == C_B_ARRAY or code == C_T_MORE or code == C_B_MORE
+
+
+cdef inline uint32_t _aux_of(int code, object oid):
+    """The aux word a decoder code needs: the OID for arrays and shared-module types."""
+    if code == C_T_ARRAY or code == C_B_ARRAY or code == C_T_MORE or code == C_B_MORE:
+        return <uint32_t>oid
+    return 0
 
 
 # --- calendar arithmetic (proleptic Gregorian, days relative to 2000-01-01) ---------------
@@ -1071,8 +1090,53 @@ cdef object _decode(int code, uint32_t aux, const char* p, Py_ssize_t n, object 
         return _dec_t_array(aux, p, n, tz)
     elif code == C_B_ARRAY:
         return _dec_b_array(aux, p, n, tz)
+    elif code == C_T_MORE or code == C_B_MORE:
+        return _dec_more(code == C_B_MORE, aux, p, n, tz)
     else:
         raise AssertionError(f"unknown decoder code {code}")
+
+
+cdef class _CodeDecoder:
+    """One of this codec's decoders as a ``f(buf, pos, n)`` callable, for the shared
+    decoders of _pycodec_types (range bounds, record fields)."""
+
+    cdef int code
+    cdef uint32_t aux
+    cdef object tz
+
+    def __call__(self, buf, Py_ssize_t pos, Py_ssize_t n):
+        if type(buf) is not bytes:
+            buf = bytes(buf)
+        if pos < 0 or n < 0 or pos + n > PyBytes_GET_SIZE(buf):
+            raise DataError("value overruns its container")
+        return _decode(self.code, self.aux, PyBytes_AS_STRING(buf) + pos, n, self.tz)
+
+
+cdef class _CodeLookup:
+    """oid -> _CodeDecoder in one format: the ``lookup`` of the shared factories."""
+
+    cdef int fmt
+    cdef object tz
+
+    def __call__(self, oid):
+        cdef _CodeDecoder d = _CodeDecoder.__new__(_CodeDecoder)
+        d.code = _decoder_code(oid, self.fmt)
+        d.aux = _aux_of(d.code, oid)
+        d.tz = self.tz
+        return d
+
+
+cdef object _dec_more(bint binary, uint32_t oid, const char* p, Py_ssize_t n, object tz):
+    """A type of _pycodec_types, decoded by its shared Python decoder."""
+    cdef _CodeLookup lookup
+    data = PyBytes_FromStringAndSize(p, n)
+    f = (_more.BINARY_DECODERS if binary else _more.TEXT_DECODERS).get(oid)
+    if f is None:
+        lookup = _CodeLookup.__new__(_CodeLookup)
+        lookup.fmt = 1 if binary else 0
+        lookup.tz = tz
+        f = (_more.BINARY_FACTORIES if binary else _more.TEXT_FACTORIES)[oid](lookup)
+    return f(data, 0, n)
 
 
 cdef object _as_data_error(object exc):

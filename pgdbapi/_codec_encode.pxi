@@ -14,6 +14,7 @@ _ARRAY_OF = {
     16: 1000, 23: 1007, 20: 1016, 1700: 1231, 701: 1022, 25: 1009, 17: 1001,
     1114: 1115, 1184: 1185, 1082: 1182, 1083: 1183, 1266: 1270, 1186: 1187, 2950: 2951,
 }
+_ARRAY_OF.update(_more.ELEMENT_ARRAY)   # inet, cidr, ranges
 
 DEF INT4_MIN = -2147483648
 DEF INT4_MAX = 2147483647
@@ -86,6 +87,9 @@ cdef int64_t _scalar_oid(object v) except -1:
         return 1186
     if isinstance(v, _UUID):
         return 2950
+    extra = _more.extra_adapter(v)      # ipaddress objects, Range
+    if extra is not None:
+        return extra.oid(v)
     raise _cant_adapt(v)
 
 
@@ -138,6 +142,8 @@ cdef _ListInfo _list_info(list value):
             raise ProgrammingError("can't adapt type 'Encoded' inside a list")
         oid = _scalar_oid(x)
         if oid == 0:
+            if not isinstance(x, str):
+                mixed = True     # a Range whose type the server has to infer: text
             oid = 25
         if (oid == 23 or oid == 20 or oid == 1700) and isinstance(x, int) \
                 and not isinstance(x, bool):
@@ -347,8 +353,10 @@ cdef int _put_binary(_Out out, object v, int64_t oid) except -1:
         out.put_u32(0)
     elif oid == 2950:
         out.put_bytes_obj(v.bytes)
-    else:
+    elif isinstance(v, list):
         _put_binary_array(out, _list_info(v))
+    else:
+        out.put_bytes_obj(_more.extra_adapter(v).binary(v))
     return 0
 
 
@@ -410,7 +418,7 @@ cdef int _put_text(_Out out, object v, int64_t oid) except -1:
     """Text encoding of a non-None value whose inferred OID is oid."""
     if isinstance(v, list):
         _put_text_array(out, _list_info(v))
-    elif oid == 0 or oid == 25:
+    elif oid == 25 or (oid == 0 and isinstance(v, str)):
         out.put_str(v)
     elif oid == 23 or oid == 20 or (oid == 1700 and isinstance(v, int)):
         out.put_str(_int_text(v))
@@ -428,8 +436,10 @@ cdef int _put_text(_Out out, object v, int64_t oid) except -1:
         out.put_str(v.isoformat())
     elif oid == 1186:
         out.put_str(f"{v.days} days {v.seconds} seconds {v.microseconds} microseconds")
+    elif oid == 2950:
+        out.put_str(PyObject_Str(v))
     else:
-        out.put_str(PyObject_Str(v))      # uuid
+        out.put_str(_more.extra_adapter(v).text(v))
     return 0
 
 

@@ -66,7 +66,7 @@ cdef class RowDecoder:
                 code = C_LOADER
                 self.loaders[i] = loader
             self.codes[i] = code
-            self.aux[i] = <uint32_t>oid if code == C_T_ARRAY or code == C_B_ARRAY else 0
+            self.aux[i] = _aux_of(code, oid)
             if _needs_tz(code):
                 self.needs_tz = True
 

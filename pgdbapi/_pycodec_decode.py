@@ -22,6 +22,7 @@ from typing import Any, Callable, Union
 from uuid import UUID, SafeUUID
 
 from . import _pycodec_oids as oids
+from . import _pycodec_types as more
 from .exceptions import DataError, ProgrammingError
 
 Buf = Union[bytes, bytearray]
@@ -896,27 +897,40 @@ _TEXT_FACTORIES: dict[int, Factory] = {oids.TIMESTAMPTZ: _text_timestamptz}
 _BINARY_FACTORIES: dict[int, Factory] = {oids.TIMESTAMPTZ: _bin_timestamptz}
 
 
-def _array_factories(el: int) -> tuple[Factory, Factory]:
-    text_elem, bin_elem = _TEXT_FACTORIES[el], _BINARY_FACTORIES[el]
+def _with_lookup(make: Callable[[Any], Decoder], fmt: int) -> Factory:
+    """A shared factory (ranges, records) fed this twin's decoders of the same format."""
+    return lambda ctx: make(lambda oid: get_decoder(oid, fmt, ctx))
 
+
+def _register_more() -> None:
+    TEXT_DECODERS.update(more.TEXT_DECODERS)
+    BINARY_DECODERS.update(more.BINARY_DECODERS)
+    for oid, make in more.TEXT_FACTORIES.items():
+        _TEXT_FACTORIES[oid] = _with_lookup(make, 0)
+    for oid, make in more.BINARY_FACTORIES.items():
+        _BINARY_FACTORIES[oid] = _with_lookup(make, 1)
+
+
+def _array_factories(el: int) -> tuple[Factory, Factory]:
     def text(ctx: _Context) -> Decoder:
-        return _text_array(text_elem(ctx))
+        return _text_array(get_decoder(el, 0, ctx))
 
     def binary(ctx: _Context) -> Decoder:
-        return _bin_array(el, bin_elem(ctx))
+        return _bin_array(el, get_decoder(el, 1, ctx))
 
     return text, binary
 
 
 def _register_arrays() -> None:
     for arr, el in oids.ARRAY_ELEMENT.items():
-        if el in _TEXT_FACTORIES:
+        if el in _TEXT_FACTORIES or el in _BINARY_FACTORIES:
             _TEXT_FACTORIES[arr], _BINARY_FACTORIES[arr] = _array_factories(el)
         else:
             TEXT_DECODERS[arr] = _text_array(TEXT_DECODERS.get(el, text_str))
-            BINARY_DECODERS[arr] = _bin_array(el, BINARY_DECODERS[el])
+            BINARY_DECODERS[arr] = _bin_array(el, BINARY_DECODERS.get(el, bin_bytes))
 
 
+_register_more()
 _register_arrays()
 
 

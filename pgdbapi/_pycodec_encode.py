@@ -255,6 +255,11 @@ def _scalar_adapter(value: Any) -> Adapter:
         for cls, adapter in _SUBCLASS_ORDER:
             if isinstance(value, cls):
                 return adapter
+        from ._pycodec_types import extra_adapter  # ipaddress, Range (imports this module)
+
+        extra = extra_adapter(value)
+        if extra is not None:
+            return extra
     raise cant_adapt(value)
 
 

@@ -20,6 +20,8 @@ from .oids import (  # noqa: F401 - re-exported for the codec modules
     INTERVAL,
     JSON,
     JSONB,
+    MORE_ARRAY_ELEMENT,
+    MORE_BINARY,
     NAME,
     NUMERIC,
     OID,
@@ -64,6 +66,7 @@ ARRAY_ELEMENT: dict[int, int] = {
     2951: UUID,
     199: JSON,
     3807: JSONB,
+    **MORE_ARRAY_ELEMENT,  # network, bit, lsn, snapshot, ..., range, multirange, record arrays
 }
 
 ELEMENT_ARRAY: dict[int, int] = {elem: arr for arr, elem in ARRAY_ELEMENT.items()}
@@ -77,4 +80,7 @@ BINARY_SCALARS: frozenset[int] = frozenset(
     }
 )
 
-HAS_BINARY: frozenset[int] = BINARY_SCALARS | frozenset(ARRAY_ELEMENT)
+_BINARY_ELEMENTS = BINARY_SCALARS | MORE_BINARY
+HAS_BINARY: frozenset[int] = _BINARY_ELEMENTS | frozenset(
+    arr for arr, el in ARRAY_ELEMENT.items() if el in _BINARY_ELEMENTS
+)

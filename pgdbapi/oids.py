@@ -32,3 +32,55 @@ RECORD = 2249
 VOID = 2278
 UUID = 2950
 JSONB = 3802
+
+INET = 869
+CIDR = 650
+MACADDR = 829
+MACADDR8 = 774
+BIT = 1560
+VARBIT = 1562
+PG_LSN = 3220
+TXID_SNAPSHOT = 2970
+PG_SNAPSHOT = 5038
+TSVECTOR = 3614
+TSQUERY = 3615
+JSONPATH = 4072
+XID8 = 5069
+POINT = 600
+LSEG = 601
+PATH = 602
+BOX = 603
+POLYGON = 604
+LINE = 628
+CIRCLE = 718
+REGPROC_NAMES = (24, 2205, 2206)  # regproc, regclass, regtype
+# the other reg* types (regprocedure ... regcollation): text is a name, binary the oid
+REG_NAMES = (2202, 2203, 2204, 3734, 3769, 4089, 4096, 4191)
+
+# range oid -> subtype oid; multirange oid -> range oid
+RANGE_SUBTYPE: dict[int, int] = {
+    3904: INT4, 3926: INT8, 3906: NUMERIC, 3912: DATE, 3908: TIMESTAMP, 3910: TIMESTAMPTZ,
+}
+MULTIRANGE_RANGE: dict[int, int] = {
+    4451: 3904, 4536: 3926, 4532: 3906, 4535: 3912, 4533: 3908, 4534: 3910,
+}
+
+# array oid -> element oid for the types beyond the core table of docs/codec.md
+MORE_ARRAY_ELEMENT: dict[int, int] = {
+    1041: INET, 651: CIDR, 1040: MACADDR, 775: MACADDR8, 1561: BIT, 1563: VARBIT,
+    3221: PG_LSN, 791: MONEY, 2949: TXID_SNAPSHOT, 5039: PG_SNAPSHOT, 3643: TSVECTOR,
+    3645: TSQUERY, 143: XML, 4073: JSONPATH, 1010: TID, 271: XID8, 1011: XID, 1012: CID,
+    1008: REGPROC, 2210: 2205, 2211: 2206, 2207: 2202, 2208: 2203, 2209: 2204, 3735: 3734,
+    3770: 3769, 4090: 4089, 4097: 4096, 4192: 4191,
+    3905: 3904, 3927: 3926, 3907: 3906, 3913: 3912, 3909: 3908, 3911: 3910,
+    6150: 4451, 6157: 4536, 6151: 4532, 6155: 4535, 6152: 4533, 6153: 4534,
+    1017: POINT, 1018: LSEG, 1019: PATH, 1027: POLYGON, 629: LINE, 719: CIRCLE, 2287: RECORD,
+}
+
+# of those, the scalar types results may be requested in binary for (money, tsvector,
+# tsquery, geometric types, reg* names and record stay text: docs/codec.md)
+MORE_BINARY: frozenset[int] = frozenset(
+    {INET, CIDR, MACADDR, MACADDR8, BIT, VARBIT, PG_LSN, TXID_SNAPSHOT, PG_SNAPSHOT, XML,
+     JSONPATH, VOID, TID, XID8, XID, CID}
+    | set(RANGE_SUBTYPE) | set(MULTIRANGE_RANGE)
+)

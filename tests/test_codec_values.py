@@ -964,7 +964,12 @@ def test_has_binary() -> None:
     for oid in (16, 17, 18, 19, 20, 21, 23, 25, 26, 28, 29, 114, 700, 701, 1042, 1043, 1082, 1083,
                 1114, 1184, 1186, 1266, 1700, 2950, 3802, 5069, *ALL_ARRAY_OIDS):
         assert impl.has_binary(oid) is True, oid
-    for oid in (705, 24, 2205, 2206, 0, 99999, 1008, 2249, 3904):
+    for oid in (869, 650, 829, 774, 1560, 1562, 3220, 2970, 5038, 142, 4072, 2278, 27, 3904,
+                3926, 3906, 3912, 3908, 3910, 4451, 4536, 4532, 4535, 4533, 4534, 1041, 3905, 6150):
+        assert impl.has_binary(oid) is True, oid
+    # text only: names (reg*), money (locale), text search, geometric, records
+    for oid in (705, 24, 2205, 2206, 0, 99999, 1008, 2249, 2287, 790, 791, 3614, 3615, 600, 603,
+                4089, 2210):
         assert impl.has_binary(oid) is False, oid
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import select
 from typing import Callable
 
 from .exceptions import OperationalError
@@ -53,21 +52,15 @@ class WaitingReader:
     only ``waiting`` makes it safe to keep using the connection.
     """
 
-    __slots__ = ("_poll", "_transport", "waiting")
+    __slots__ = ("_transport", "waiting")
 
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
-        self._poll = select.poll()
-        self._poll.register(transport.fileno(), select.POLLIN)
         self.waiting = False
 
     def recv_into(self, view: memoryview) -> int:
         self.waiting = True
         transport = self._transport
-        if not transport.pending():  # TLS may hold decrypted bytes the socket no longer shows
-            gettimeout = getattr(transport.stream, "gettimeout", None)
-            timeout = gettimeout() if gettimeout is not None else None
-            # a timeout is left to the read that follows, which reports it
-            self._poll.poll(None if timeout is None else int(timeout * 1000) + 1)
+        transport.wait_readable()
         self.waiting = False
         return transport.recv_into(view)

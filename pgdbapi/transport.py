@@ -9,6 +9,7 @@ the same way whether the link is plain, TLS or GSSAPI-wrapped.
 from __future__ import annotations
 
 import errno
+import select
 import socket
 import ssl
 import time
@@ -227,6 +228,8 @@ class Transport:
         self._raw = sock
         self._stream: ByteStream = sock
         self._closed = False
+        self._timeout = sock.gettimeout()
+        self._poll: select.poll | None = None
         self.host = host
         self.upgraded = False
 
@@ -268,6 +271,24 @@ class Transport:
         """Bounds each following send/recv; ``None`` blocks for as long as it takes."""
         self._check_open()
         self._stream.settimeout(timeout)
+        self._timeout = timeout
+
+    def wait_readable(self) -> None:
+        """Block until a read would find bytes (or end of stream), consuming none, so an
+        exception raised meanwhile (KeyboardInterrupt) leaves the stream where it was.
+
+        A timeout set with :meth:`settimeout` ends the wait; the read that follows then
+        reports it.
+        """
+        if self.upgraded and self.pending():  # TLS holds decrypted bytes poll cannot see
+            return
+        poll = self._poll
+        if poll is None:
+            self._check_open()
+            poll = self._poll = select.poll()
+            poll.register(self._stream.fileno(), select.POLLIN)
+        timeout = self._timeout
+        poll.poll(None if timeout is None else int(timeout * 1000) + 1)
 
     def pending(self) -> int:
         """Bytes already decrypted and buffered above the socket (poll would not see them)."""

@@ -208,3 +208,20 @@ def test_interrupt_while_parsing_closes(conn: Any, monkeypatch: pytest.MonkeyPat
     with pytest.raises(KeyboardInterrupt):
         conn.cursor().execute("select 1")
     assert conn.closed == 2
+
+
+def test_wait_readable_consumes_nothing_and_honours_the_timeout() -> None:
+    """The wait an interrupt may safely land in: it reads no byte, and a timeout ends it."""
+    from pgdbapi.transport import Transport
+
+    ours, theirs = socket.socketpair()
+    with closing(theirs), Transport(ours, HostSpec("/tmp", None, 5432)) as transport:
+        transport.settimeout(0.2)
+        started = time.monotonic()
+        transport.wait_readable()
+        assert 0.15 < time.monotonic() - started < 2
+        theirs.sendall(b"Z")
+        transport.wait_readable()
+        transport.wait_readable()
+        buf = bytearray(4)
+        assert transport.recv_into(memoryview(buf)) == 1 and buf[:1] == b"Z"

@@ -17,7 +17,7 @@ from .adapters import (
     register_adapter,
     register_type,
 )
-from .cursor import Cursor
+from .cursor import Cursor, NamedCursor
 from .exceptions import DataError, ProgrammingError
 from .literals import quote_text
 
@@ -317,7 +317,20 @@ def register_hstore(
 
 
 class _RowFactoryCursor(Cursor):
-    """A cursor whose fetch methods turn each row with :meth:`_make_row`."""
+    """A cursor whose fetch methods turn each row with :meth:`_make_row`. Given a name
+    (``conn.cursor("name", cursor_factory=DictCursor)``) it is a server-side cursor that
+    does the same."""
+
+    _named_variants: dict[type, type] = {}
+
+    def __new__(cls, connection: Any, name: str | None = None, **kwargs: Any) -> Any:
+        if name is None or issubclass(cls, NamedCursor):
+            return super().__new__(cls)
+        variant = _RowFactoryCursor._named_variants.get(cls)
+        if variant is None:
+            variant = type(cls.__name__, (cls, NamedCursor), {})
+            _RowFactoryCursor._named_variants[cls] = variant
+        return variant(connection, name, **kwargs)
 
     def _make_row(self, row: Any) -> Any:
         raise NotImplementedError

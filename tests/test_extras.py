@@ -284,3 +284,83 @@ def test_named_tuple_cursor(pconn: Any) -> None:
     cur.execute("select 5 as z from generate_series(1, 3)")
     assert [r.z for r in cur.fetchmany(2)] == [5, 5]
     assert cur.fetchone().z == 5 and cur.fetchone() is None
+
+
+@pytest.mark.parametrize(
+    "factory, first",
+    [
+        (extras.DictCursor, lambda r: r["n"]),
+        (extras.RealDictCursor, lambda r: r["n"]),
+        (extras.NamedTupleCursor, lambda r: r.n),
+    ],
+)
+def test_row_factories_on_named_cursors(dsn: str, factory: Any, first: Any) -> None:
+    with pgdbapi.connect(dsn) as conn:
+        cur = conn.cursor("srv", cursor_factory=factory)
+        assert isinstance(cur, factory) and isinstance(cur, pgdbapi.NamedCursor)
+        cur.itersize = 2
+        cur.execute("select n from generate_series(1, 5) n")
+        assert first(cur.fetchone()) == 1
+        assert [first(r) for r in cur.fetchmany(2)] == [2, 3]
+        assert [first(r) for r in cur] == [4, 5]
+        cur.close()
+
+
+# --- psycopg2 code runs unchanged --------------------------------------------------------
+
+
+def psycopg2_snippet(psycopg2: Any, extensions: Any, extras_mod: Any, dsn: str) -> list[Any]:
+    """Code written for psycopg2, run with psycopg2 itself and with pgdbapi in its place."""
+
+    class Pt:
+        def __init__(self, x: int, y: int) -> None:
+            self.x, self.y = x, y
+
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    out: list[Any] = []
+    try:
+        cur = conn.cursor()
+        cur.execute("drop type if exists compat_pair cascade")
+        cur.execute("create type compat_pair as (a int4, b text)")
+        dec2float = extensions.new_type(
+            extensions.DECIMAL.values, "DEC2FLOAT", lambda v, c: float(v) if v is not None else None
+        )
+        extensions.register_type(dec2float, conn)
+        extras_mod.register_composite("compat_pair", conn)
+        extras_mod.register_default_jsonb(conn, loads=lambda s: {"raw": s})
+        extensions.register_adapter(Pt, lambda p: extensions.AsIs(f"point({p.x}, {p.y})"))
+        cur.execute(
+            "select 1.5::numeric, (1, 'x y')::compat_pair, %s::json, %s::text, %s, %s, %s",
+            (extras_mod.Json({"a": [1]}), Pt(1, 2), extensions.AsIs("2 + 2"), None, "q'"),
+        )
+        row = cur.fetchone()
+        out += [row[0], tuple(row[1]), row[1].b, *row[2:]]
+        cur.execute("select '[1]'::jsonb, array[(2, null)::compat_pair]")
+        out.append(cur.fetchone())
+        for factory in (extras_mod.DictCursor, extras_mod.RealDictCursor):
+            dcur = conn.cursor(cursor_factory=factory)
+            dcur.execute("select 1 as x, 'y' as z")
+            drow = dcur.fetchone()
+            out += [drow["x"], drow["z"], dict(drow)]
+        ncur = conn.cursor(cursor_factory=extras_mod.NamedTupleCursor)
+        ncur.execute("select 1 as x, 'y' as z")
+        out.append(ncur.fetchone()._asdict())
+        out.append(extensions.adapt("O'Reilly").getquoted())
+        out.append(extensions.QuotedString("it's").getquoted())
+        out.append(extensions.AsIs(None).getquoted())
+        cur.execute("drop type compat_pair")
+    finally:
+        conn.close()
+    return out
+
+
+def test_psycopg2_snippet_gives_the_same_results(dsn: str) -> None:
+    pytest.importorskip("psycopg2")
+    import psycopg2
+    import psycopg2.extensions
+    import psycopg2.extras
+
+    expected = psycopg2_snippet(psycopg2, psycopg2.extensions, psycopg2.extras, dsn)
+    got = psycopg2_snippet(pgdbapi, ext, extras, dsn)
+    assert got == expected

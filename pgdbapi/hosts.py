@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import socket
+import ssl
 from typing import Any, Callable
 
 from .conninfo import ConnInfo, HostSpec
@@ -22,10 +23,11 @@ def connect_any(
     *,
     max_message_size: int,
     on_notice: Callable[[dict[str, str]], None] | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> tuple[HostSpec, Transport, Protocol]:
     """Try the hosts in order; the first that completes start-up and matches
     ``target_session_attrs`` wins. ``connect_timeout`` bounds each host's attempt. When all
-    fail the error lists each host's reason.
+    fail the error lists each host's reason. ``ssl_context`` goes to every host's start-up.
 
     ``prefer-standby`` looks for a standby first, then takes any host (as libpq).
     """
@@ -40,7 +42,11 @@ def connect_any(
         for i, host in enumerate(hosts):
             try:
                 transport, proto = establish(
-                    info, host, max_message_size=max_message_size, on_notice=on_notice
+                    info,
+                    host,
+                    max_message_size=max_message_size,
+                    on_notice=on_notice,
+                    ssl_context=ssl_context,
                 )
             except OperationalError as e:
                 if host.default_socket and i + 1 < len(hosts) and _missing_socket(e):

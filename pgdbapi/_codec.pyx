@@ -103,18 +103,20 @@ cdef class TypeContext:
     """Session state value conversion depends on; the connection keeps it current."""
 
     cdef public object timezone
+    cdef public object infinity     # "clamp" / "error" / "sentinel": docs/codec.md
 
     def __init__(self):
         self.timezone = _UTC
+        self.infinity = "clamp"
 
     def __repr__(self):
-        return f"TypeContext(timezone={self.timezone!r})"
+        return f"TypeContext(timezone={self.timezone!r}, infinity={self.infinity!r})"
 
 
 def decode_value(oid, fmt, data, ctx):
     """Decode one value of type ``oid`` in format ``fmt`` (0 text, 1 binary)."""
-    cdef int code = _decoder_code(oid, fmt)
-    cdef uint32_t aux = _aux_of(code, oid)
+    cdef uint32_t aux
+    cdef int code = _code_for(oid, fmt, _mode_of(ctx), &aux)
     if not isinstance(data, bytes):
         data = bytes(data)
     return _decode_guarded(code, aux, PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data),

@@ -49,7 +49,7 @@ cdef class _BinArrayReader:
 cdef object _dec_b_array(uint32_t array_oid, const char* p, Py_ssize_t n, object tz):
     """Binary array: ndim, flags, element OID, (length, lower bound) per dimension, elements."""
     cdef int32_t ndim, i, dim
-    cdef uint32_t elem_oid = _ARRAY_ELEMENT[array_oid]
+    cdef uint32_t elem_oid = _ARRAY_ELEMENT[array_oid & AUX_MASK]
     cdef Py_ssize_t hdr
     cdef int64_t nitems = 1
     cdef _BinArrayReader r
@@ -90,8 +90,7 @@ cdef object _dec_b_array(uint32_t array_oid, const char* p, Py_ssize_t n, object
     r.p = p
     r.n = n
     r.pos = hdr
-    r.ecode = _BINARY_CODES.get(elem_oid, C_BYTES)
-    r.eaux = _aux_of(r.ecode, elem_oid)
+    r.ecode = _code_for(elem_oid, 1, array_oid >> MODE_SHIFT, &r.eaux)
     r.tz = tz
     result = r.level(0)
     if r.pos != n:
@@ -249,8 +248,8 @@ cdef object _dec_t_array(uint32_t array_oid, const char* p, Py_ssize_t n, object
     parser.pos = 0
     parser.skip_space()
     parser.pos = _skip_dimensions(p, n, parser.pos)
-    parser.ecode = _TEXT_CODES.get(_ARRAY_ELEMENT[array_oid], C_STR)
-    parser.eaux = _aux_of(parser.ecode, _ARRAY_ELEMENT[array_oid])
+    parser.ecode = _code_for(_ARRAY_ELEMENT[array_oid & AUX_MASK], 0, array_oid >> MODE_SHIFT,
+                             &parser.eaux)
     parser.tz = tz
     if parser.pos >= n or p[parser.pos] != b'{':
         raise _data_error("invalid array literal (expected '{')", p, n)

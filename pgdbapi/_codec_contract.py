@@ -37,6 +37,7 @@ class TypeContextProto(Protocol):
     """Session state that value conversion depends on; the connection keeps it current."""
 
     timezone: tzinfo  # session TimeZone: timestamptz values are returned in it (default UTC)
+    infinity: str  # "clamp" (default) / "error" / "sentinel": infinite dates, docs/codec.md
 
 
 class RowDecoderProto(Protocol):

@@ -51,8 +51,10 @@ cdef enum:
     C_B_UUID
     C_B_JSONB
     C_B_ARRAY
-    C_T_MORE           # types of the shared module _pycodec_types (aux = oid)
+    C_T_MORE           # types of the shared module _pycodec_types (aux = oid | mode)
     C_B_MORE
+    C_T_INF            # date/timestamp(tz) under TypeContext.infinity != clamp
+    C_B_INF            # (aux = base code | mode)
     C_LOADER           # a custom loader (RowDecoder only)
 
 
@@ -148,14 +150,60 @@ cdef int _decoder_code(object oid, object fmt) except -1:
 
 cdef inline bint _needs_tz(int code) noexcept:
     return code == C_T_TIMESTAMPTZ or code == C_B_TIMESTAMPTZ or code == C_T_ARRAY \
-        or code == C_B_ARRAY or code == C_T_MORE or code == C_B_MORE
+        or code == C_B_ARRAY or code == C_T_MORE or code == C_B_MORE or code == C_T_INF \
+        or code == C_B_INF
 
 
-cdef inline uint32_t _aux_of(int code, object oid):
-    """The aux word a decoder code needs: the OID for arrays and shared-module types."""
+# The aux word of a decoder code: arrays and shared-module types carry their (built-in, so
+# < 2**28) OID, the infinity guard its base code; the top 4 bits are the infinity mode, so
+# that array elements and range bounds decode under the same mode.
+DEF AUX_MASK = 0x0FFFFFFF
+DEF MODE_SHIFT = 28
+
+
+cdef int _mode_of(object ctx) except -1:
+    """TypeContext.infinity as 0 clamp / 1 error / 2 sentinel (ProgrammingError if bad)."""
+    if getattr(ctx, "infinity", "clamp") == "clamp":
+        return 0
+    return _more.infinity_mode(ctx)
+
+
+cdef int _code_for(object oid, object fmt, int mode, uint32_t* aux) except -1:
+    """Decoder code and aux word for (oid, format) under an infinity mode."""
+    cdef int code = _decoder_code(oid, fmt)
     if code == C_T_ARRAY or code == C_B_ARRAY or code == C_T_MORE or code == C_B_MORE:
-        return <uint32_t>oid
-    return 0
+        aux[0] = <uint32_t>oid | (<uint32_t>mode << MODE_SHIFT)
+    elif mode and (code == C_T_DATE or code == C_T_TIMESTAMP or code == C_T_TIMESTAMPTZ):
+        aux[0] = <uint32_t>code | (<uint32_t>mode << MODE_SHIFT)
+        code = C_T_INF
+    elif mode and (code == C_B_DATE or code == C_B_TIMESTAMP or code == C_B_TIMESTAMPTZ):
+        aux[0] = <uint32_t>code | (<uint32_t>mode << MODE_SHIFT)
+        code = C_B_INF
+    else:
+        aux[0] = 0
+    return code
+
+
+cdef object _dec_inf(int code, uint32_t aux, const char* p, Py_ssize_t n, object tz):
+    """infinity / -infinity per the mode in aux, anything else by the base decoder."""
+    cdef int base = aux & AUX_MASK
+    cdef int sign = 0
+    cdef int64_t v
+    if code == C_T_INF:
+        if n == 8 and _eq(p, n, b"infinity", 8):
+            sign = 1
+        elif n == 9 and _eq(p, n, b"-infinity", 9):
+            sign = -1
+    elif base == C_B_DATE:
+        if n == 4:
+            v = _get_i32(p)
+            sign = 1 if v == 0x7FFFFFFF else (-1 if v == INT32_MIN else 0)
+    elif n == 8:
+        v = _get_i64(p)
+        sign = 1 if v == 0x7FFFFFFFFFFFFFFF else (-1 if v == INT64_MIN else 0)
+    if sign:
+        return _more.infinity_outcome(sign, aux >> MODE_SHIFT)
+    return _decode(base, 0, p, n, tz)
 
 
 # --- calendar arithmetic (proleptic Gregorian, days relative to 2000-01-01) ---------------
@@ -1092,6 +1140,8 @@ cdef object _decode(int code, uint32_t aux, const char* p, Py_ssize_t n, object 
         return _dec_b_array(aux, p, n, tz)
     elif code == C_T_MORE or code == C_B_MORE:
         return _dec_more(code == C_B_MORE, aux, p, n, tz)
+    elif code == C_T_INF or code == C_B_INF:
+        return _dec_inf(code, aux, p, n, tz)
     else:
         raise AssertionError(f"unknown decoder code {code}")
 
@@ -1116,24 +1166,26 @@ cdef class _CodeLookup:
     """oid -> _CodeDecoder in one format: the ``lookup`` of the shared factories."""
 
     cdef int fmt
+    cdef int mode
     cdef object tz
 
     def __call__(self, oid):
         cdef _CodeDecoder d = _CodeDecoder.__new__(_CodeDecoder)
-        d.code = _decoder_code(oid, self.fmt)
-        d.aux = _aux_of(d.code, oid)
+        d.code = _code_for(oid, self.fmt, self.mode, &d.aux)
         d.tz = self.tz
         return d
 
 
-cdef object _dec_more(bint binary, uint32_t oid, const char* p, Py_ssize_t n, object tz):
+cdef object _dec_more(bint binary, uint32_t aux, const char* p, Py_ssize_t n, object tz):
     """A type of _pycodec_types, decoded by its shared Python decoder."""
     cdef _CodeLookup lookup
+    cdef uint32_t oid = aux & AUX_MASK
     data = PyBytes_FromStringAndSize(p, n)
     f = (_more.BINARY_DECODERS if binary else _more.TEXT_DECODERS).get(oid)
     if f is None:
         lookup = _CodeLookup.__new__(_CodeLookup)
         lookup.fmt = 1 if binary else 0
+        lookup.mode = aux >> MODE_SHIFT
         lookup.tz = tz
         f = (_more.BINARY_FACTORIES if binary else _more.TEXT_FACTORIES)[oid](lookup)
     return f(data, 0, n)

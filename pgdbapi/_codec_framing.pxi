@@ -45,6 +45,8 @@ cdef class RowDecoder:
     def __init__(self, columns, ctx, loaders=None):
         cdef Py_ssize_t i
         cdef int code
+        cdef uint32_t aux
+        cdef int mode = _mode_of(ctx)
         columns = [(int(oid), int(fmt)) for oid, fmt in columns]
         if loaders is not None and len(loaders) != len(columns):
             raise ProgrammingError(f"{len(loaders)} loaders for {len(columns)} columns")
@@ -60,13 +62,13 @@ cdef class RowDecoder:
         self.needs_tz = False
         for i in range(self.ncols):
             oid, fmt = columns[i]
-            code = _decoder_code(oid, fmt)
+            code = _code_for(oid, fmt, mode, &aux)
             loader = loaders[i] if loaders is not None else None
             if loader is not None:
                 code = C_LOADER
                 self.loaders[i] = loader
             self.codes[i] = code
-            self.aux[i] = _aux_of(code, oid)
+            self.aux[i] = aux
             if _needs_tz(code):
                 self.needs_tz = True
 

@@ -60,12 +60,14 @@ _pack_header = struct.Struct("!Bi").pack  # type byte + length
 
 
 class TypeContext:
-    """Session state value conversion depends on: the TimeZone timestamptz values land in."""
+    """Session state value conversion depends on: the TimeZone timestamptz values land in,
+    and what infinite dates and timestamps become."""
 
-    __slots__ = ("timezone",)
+    __slots__ = ("timezone", "infinity")
 
     def __init__(self) -> None:
         self.timezone: tzinfo = timezone.utc
+        self.infinity: str = "clamp"  # or "error" / "sentinel": docs/codec.md
 
 
 def has_binary(oid: int) -> bool:

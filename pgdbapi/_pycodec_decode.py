@@ -935,7 +935,22 @@ _register_arrays()
 
 
 def get_decoder(oid: int, fmt: int, ctx: Any) -> Decoder:
-    """The decoder of one column; oids without one decode to ``str`` (text) or ``bytes``."""
+    """The decoder of one column; oids without one decode to ``str`` (text) or ``bytes``.
+
+    ``ctx.infinity`` is read here, once per decoder built (docs/codec.md)."""
+    if oid in more.INFINITE_SCALARS or oid in more.INFINITE_ARRAYS:
+        mode = more.infinity_mode(ctx)
+        if mode:
+            el = more.INFINITE_ARRAYS.get(oid)
+            if el is None:
+                return more.infinity_guard(_base_decoder(oid, fmt, ctx), oid, fmt, mode)
+            if fmt == 0:
+                return _text_array(get_decoder(el, 0, ctx))
+            return _bin_array(el, get_decoder(el, 1, ctx))
+    return _base_decoder(oid, fmt, ctx)
+
+
+def _base_decoder(oid: int, fmt: int, ctx: Any) -> Decoder:
     if fmt == 0:
         dec = TEXT_DECODERS.get(oid)
         if dec is None:

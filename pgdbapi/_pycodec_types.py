@@ -31,8 +31,8 @@ from typing import Any, Callable
 
 from . import _pycodec_encode as enc
 from . import oids
-from .exceptions import DataError
-from .types import Range
+from .exceptions import DataError, ProgrammingError
+from .types import INFINITY, INFINITY_MODES, MINUS_INFINITY, Range, _Infinity
 
 Decoder = Callable[[Any, int, int], Any]
 Lookup = Callable[[int], Decoder]
@@ -41,6 +41,7 @@ Factory = Callable[[Lookup], Decoder]
 _i32 = struct.Struct("!i").unpack_from
 _u32 = struct.Struct("!I").unpack_from
 _u64 = struct.Struct("!Q").unpack_from
+_i64 = struct.Struct("!q").unpack_from
 _tid = struct.Struct("!IH").unpack_from
 _snapshot_head = struct.Struct("!iqq").unpack_from
 _pack_i32 = struct.Struct("!i").pack
@@ -396,6 +397,65 @@ for _mr, _rng in MULTIRANGE_RANGE.items():
     TEXT_FACTORIES[_mr] = _range_factories(RANGE_SUBTYPE[_rng], text_multirange)
     BINARY_FACTORIES[_mr] = _range_factories(RANGE_SUBTYPE[_rng], bin_multirange)
 
+# -- infinite dates and timestamps (TypeContext.infinity) ------------------------------------
+
+# the types whose infinities the mode governs, and their arrays (ranges and multiranges
+# follow through their bounds' decoders)
+INFINITE_SCALARS = frozenset({oids.DATE, oids.TIMESTAMP, oids.TIMESTAMPTZ})
+INFINITE_ARRAYS = {1182: oids.DATE, 1115: oids.TIMESTAMP, 1185: oids.TIMESTAMPTZ}
+
+
+def infinity_mode(ctx: Any) -> int:
+    """0 clamp (psycopg2: date.max / date.min ...), 1 error (DataError), 2 sentinel."""
+    mode = getattr(ctx, "infinity", "clamp")
+    if mode == "clamp":
+        return 0
+    try:
+        return INFINITY_MODES.index(mode)
+    except ValueError:
+        raise ProgrammingError(
+            f"TypeContext.infinity must be one of {INFINITY_MODES}, not {mode!r}"
+        ) from None
+
+
+def infinite_sign(oid: int, fmt: int, buf: Any, pos: int, n: int) -> int:
+    """1 / -1 when the value is infinity / -infinity, else 0 (the decoder checks the rest)."""
+    if fmt == 0:
+        if n == 8 and buf[pos:pos + 8] == b"infinity":
+            return 1
+        if n == 9 and buf[pos:pos + 9] == b"-infinity":
+            return -1
+        return 0
+    if oid == oids.DATE:
+        if n == 4:
+            v = _i32(buf, pos)[0]
+            return 1 if v == 0x7FFFFFFF else -1 if v == -0x80000000 else 0
+        return 0
+    if n == 8:
+        v = _i64(buf, pos)[0]
+        return 1 if v == 0x7FFFFFFFFFFFFFFF else -1 if v == -0x8000000000000000 else 0
+    return 0
+
+
+def infinity_outcome(sign: int, mode: int) -> _Infinity:
+    if mode == 1:
+        raise DataError(
+            f"{'-' if sign < 0 else ''}infinity has no Python value "
+            "(TypeContext.infinity is 'error')"
+        )
+    return INFINITY if sign > 0 else MINUS_INFINITY
+
+
+def infinity_guard(dec: Decoder, oid: int, fmt: int, mode: int) -> Decoder:
+    def decode(buf: Any, pos: int, n: int) -> Any:
+        sign = infinite_sign(oid, fmt, buf, pos, n)
+        if sign:
+            return infinity_outcome(sign, mode)
+        return dec(buf, pos, n)
+
+    return decode
+
+
 # -- encoding --------------------------------------------------------------------------------
 
 _INET_ADAPTER = enc.Adapter(lambda v: CIDR if isinstance(v, (IPv4Network, IPv6Network)) else INET,
@@ -476,10 +536,16 @@ def range_text(r: Range) -> str:
 _RANGE_ADAPTER = enc.Adapter(range_oid, range_binary, range_text)
 
 
+_INFINITY_ADAPTER = enc.Adapter(lambda v: 0, None, str)
+
+
 def extra_adapter(value: Any) -> enc.Adapter | None:
-    """The adapter of a value of this module's types (ipaddress objects, Range), or None."""
+    """The adapter of a value of this module's types (ipaddress objects, Range, the
+    infinity sentinels), or None."""
     if isinstance(value, Range):
         return _RANGE_ADAPTER
+    if isinstance(value, _Infinity):
+        return _INFINITY_ADAPTER
     if isinstance(value, (IPv4Address, IPv6Address, IPv4Network, IPv6Network)):
         return _INET_ADAPTER  # interfaces are address subclasses
     return None

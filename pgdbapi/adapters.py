@@ -50,6 +50,7 @@ __all__ = [
     "register_adapter",
     "register_enum",
     "register_type",
+    "refresh_types",
     "string_types",
     "types_of",
 ]
@@ -141,11 +142,13 @@ class ConnectionTypes:
     connection and the catalog lookups made for it (by name, made once, never while rows
     are decoded)."""
 
-    __slots__ = ("casters", "info", "cast_context")
+    __slots__ = ("casters", "info", "by_name", "cast_context")
 
     def __init__(self, ctx: Any) -> None:
         self.casters: dict[int, TypeCaster] = {}
         self.info: dict[str, TypeInfo] = {}
+        # registrations made from a catalog lookup, to redo them (refresh_types)
+        self.by_name: dict[tuple[str, str], Callable[[], Any]] = {}
         self.cast_context = CastContext(self, ctx)
 
     def caster_for(self, oid: int) -> TypeCaster | None:
@@ -193,30 +196,37 @@ class CastContext:
 _UTC_CONTEXT = codec.TypeContext()  # for parsing that involves no time zone
 
 
-def _protocol_of(scope: Any) -> Any:
-    """The Protocol behind a connection or cursor (its ``types`` hold per-connection state)."""
-    conn: Any = getattr(scope, "connection", None) if not hasattr(scope, "_proto") else scope
-    proto = getattr(conn, "_proto", None)
-    if proto is None or not hasattr(proto, "types"):
+def _connection_of(scope: Any) -> Any:
+    """The open connection behind a connection or cursor."""
+    conn: Any = scope if hasattr(scope, "_proto") else getattr(scope, "connection", None)
+    if not hasattr(getattr(conn, "_proto", None), "types"):
         raise TypeError(f"expected a pgdbapi connection or cursor, not {type(scope).__name__}")
     if conn.closed:
         raise InterfaceError("connection already closed")
-    return proto
+    return conn
 
 
 def types_of(scope: Any) -> ConnectionTypes:
     """The per-connection adaptation state of a connection or cursor."""
-    return _protocol_of(scope).types  # type: ignore[no-any-return]
+    return _connection_of(scope)._proto.types  # type: ignore[no-any-return]
 
 
 def register_type(obj: TypeCaster, scope: Any = None) -> None:
     """Use ``obj`` for its OIDs: everywhere (``scope`` None) or on one connection.
 
     A cursor as ``scope`` registers on its connection (psycopg2 limits it to the cursor;
-    rows here are decoded before any cursor sees them)."""
+    rows here are decoded before any cursor sees them). Statements the connection already
+    prepared keep the decoders they were prepared with, so a per-connection registration
+    empties its prepared-statement cache; a global one applies to statements prepared
+    afterwards (register casters globally before connecting, as psycopg2 code does)."""
     if not isinstance(obj, TypeCaster):
         raise TypeError(f"expected a typecaster (new_type), not {type(obj).__name__}")
-    target = string_types if scope is None else types_of(scope).casters
+    if scope is None:
+        target = string_types
+    else:
+        conn = _connection_of(scope)
+        target = conn._proto.types.casters
+        conn.prepared_statements.clear()
     for oid in obj.values:
         target[oid] = obj
 
@@ -581,8 +591,7 @@ def fetch_type_info(scope: Any, name: str, *, refresh: bool = False) -> TypeInfo
         info = types.info.get(name)
         if info is not None:
             return info
-    conn = getattr(scope, "connection", None) if not hasattr(scope, "_proto") else scope
-    assert conn is not None
+    conn = _connection_of(scope)
     was_idle = conn._proto.transaction_status == b"I"
     rows = conn.execute(_TYPE_QUERY.format(name=quote(name)))[-1].rows
     if was_idle and not conn.autocommit and conn._proto.transaction_status != b"I":
@@ -602,6 +611,23 @@ def fetch_type_info(scope: Any, name: str, *, refresh: bool = False) -> TypeInfo
     )
     types.info[name] = info
     return info
+
+
+def remember_registration(scope: Any, kind: str, name: str, redo: Callable[[], Any]) -> None:
+    """Record a registration that depends on a lookup of ``name``, for refresh_types."""
+    types_of(scope).by_name[(kind, name)] = redo
+
+
+def refresh_types(scope: Any) -> list[str]:
+    """Look every type registered by name up again and register it anew: what a type
+    dropped and re-created (a new OID; its values then arrive as str), or a connection
+    moved to another database by a pooler, needs. Returns the names looked up."""
+    types = types_of(scope)
+    types.info.clear()
+    redo = list(types.by_name.items())
+    for _key, func in redo:
+        func()
+    return [name for (_kind, name), _ in redo]
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -661,4 +687,5 @@ def register_enum(name: str, scope: Any, enum_cls: Any | None = None) -> TypeCas
     register_type(new_array_type((info.array_oid,), info.name.upper() + "ARRAY", cast), scope)
     adapter = type(f"{enum_cls.__name__}Adapter", (_EnumAdapter,), {"oid": info.oid})
     register_adapter(enum_cls, adapter)
+    remember_registration(scope, "enum", name, lambda: register_enum(name, scope, enum_cls))
     return caster

@@ -14,14 +14,17 @@ from .adapters import (
     _Adapter,
     fetch_type_info,
     new_array_type,
+    refresh_types,
     register_adapter,
     register_type,
+    remember_registration,
 )
 from .cursor import Cursor, NamedCursor
 from .exceptions import DataError, ProgrammingError
 from .literals import quote_text
 
 __all__ = [
+    "refresh_types",
     "CompositeCaster",
     "DictCursor",
     "DictRow",
@@ -231,6 +234,12 @@ def register_composite(
     register_type(caster.typecaster, scope)
     if caster.array_typecaster is not None:
         register_type(caster.array_typecaster, scope)
+    remember_registration(
+        conn_or_curs,
+        "composite",
+        name,
+        lambda: register_composite(name, conn_or_curs, globally, factory),
+    )
     return caster
 
 
@@ -295,6 +304,7 @@ def register_hstore(
     """hstore values decode to dicts and dicts encode as hstore (psycopg2's
     register_hstore; the dict adapter is global, as there). ProgrammingError when the
     extension is not installed in the database."""
+    looked_up = oid is None
     if oid is None:
         try:
             info = fetch_type_info(conn_or_curs, "hstore")
@@ -309,6 +319,10 @@ def register_hstore(
         register_type(new_array_type((array_oid,), "HSTOREARRAY", parse_hstore), scope)
     adapter = type("HstoreAdapter", (HstoreAdapter,), {"oid": oid})
     register_adapter(dict, adapter)
+    if looked_up:
+        remember_registration(
+            conn_or_curs, "hstore", "hstore", lambda: register_hstore(conn_or_curs, globally)
+        )
 
 
 # ---------------------------------------------------------------------------------------

@@ -402,3 +402,22 @@ def test_domain_decodes_as_its_base_type(prep_conn: Any) -> None:
         assert three_ways(prep_conn, "5::posint") == [5, 5, 5]
     finally:
         cur.execute("drop domain posint")
+
+
+def test_refresh_types_after_an_enum_is_recreated(mood_conn: Any) -> None:
+    adapters.register_enum("mood", mood_conn, Mood)
+    cur = mood_conn.cursor()
+    cur.execute("drop type mood; create type mood as enum ('sad', 'ok', 'happy')")
+    assert three_ways(mood_conn, "'ok'::mood") == ["ok"] * 3
+    assert adapters.refresh_types(mood_conn) == ["mood"]
+    assert three_ways(mood_conn, "'ok'::mood") == [Mood.ok] * 3
+    for _ in range(3):
+        cur.execute("select %s::text", (Mood.sad,))  # the adapter sends the new OID
+        assert cur.fetchone()[0] == "sad"
+
+
+def test_connection_registration_reaches_statements_already_prepared(prep_conn: Any) -> None:
+    assert three_ways(prep_conn, "7") == [7, 7, 7]
+    assert len(prep_conn.prepared_statements) == 1
+    ext.register_type(ext.new_type((23,), "SEVEN", lambda v, c: v + "!"), prep_conn)
+    assert three_ways(prep_conn, "7") == ["7!"] * 3

@@ -364,3 +364,18 @@ def test_psycopg2_snippet_gives_the_same_results(dsn: str) -> None:
     expected = psycopg2_snippet(psycopg2, psycopg2.extensions, psycopg2.extras, dsn)
     got = psycopg2_snippet(pgdbapi, ext, extras, dsn)
     assert got == expected
+
+
+def test_pooler_discard_all_and_recreated_types(card_conn: Any) -> None:
+    card = extras.register_composite("card", card_conn).type
+    cur = card_conn.cursor()
+    for _ in range(3):  # prepared, then the server forgets it: the caster stays ours
+        cur.execute("select %s::card", ("(1,a,b)",))
+        assert cur.fetchone()[0] == card(1, "a", "b")
+        cur.execute("discard all")
+    cur.execute("drop type hand; drop type card; create type card as (value int4, suit text)")
+    cur.execute("select (2, 's')::card")
+    assert cur.fetchone()[0] == "(2,s)"  # a new OID: unknown, so str until refreshed
+    assert extras.refresh_types(card_conn) == ["card"]
+    cur.execute("select (2, 's')::card")
+    assert cur.fetchone()[0] == (2, "s") and cur.fetchone() is None

@@ -86,6 +86,38 @@ def test_cancel_from_another_thread(conn: Any, watcher: Any, autocommit: bool) -
         assert _one(conn, "select 42") == 42
 
 
+@pytest.mark.parametrize(
+    ("server", "extra", "key_length"),
+    [
+        ("pg18_server", {"max_protocol_version": "3.2", "sslmode": "disable"}, 32),
+        ("pg18_server", {"max_protocol_version": "3.0", "sslmode": "require"}, 4),
+        ("pg_tls_server", {"sslmode": "require"}, 4),
+    ],
+    ids=["pg18-protocol-3.2", "pg18-tls", "pg15-tls"],
+)
+def test_cancel_long_keys_and_tls_connections(
+    request: pytest.FixtureRequest, server: str, extra: dict[str, str], key_length: int
+) -> None:
+    """A 3.2 key goes back as received; a TLS session is cancelled too (the request itself
+    travels unencrypted, as libpq's PQcancel sends it)."""
+    pg = request.getfixturevalue(server)
+    with closing(pgdbapi.connect(pg.dsn(**extra))) as c:
+        assert len(c.backend_key) == key_length
+        c.autocommit = True
+        with closing(pgdbapi.connect(pg.dsn(sslmode="disable"))) as w:
+            w.autocommit = True
+            canceller = threading.Thread(
+                target=lambda: (_wait_until_running(c, w, SLEEP), c.cancel()), daemon=True
+            )
+            started = time.monotonic()
+            canceller.start()
+            with pytest.raises(errors.QueryCanceled):
+                c.cursor().execute(SLEEP)
+            assert time.monotonic() - started < BOUND
+            canceller.join(BOUND)
+        assert _one(c, "select 42") == 42
+
+
 def test_cancel_while_idle_is_harmless(conn: Any) -> None:
     conn.cancel()
     assert _one(conn, "select 1") == 1
@@ -225,3 +257,20 @@ def test_wait_readable_consumes_nothing_and_honours_the_timeout() -> None:
         transport.wait_readable()
         buf = bytearray(4)
         assert transport.recv_into(memoryview(buf)) == 1 and buf[:1] == b"Z"
+
+
+def test_keyboard_interrupt_over_tls(main_thread_only: None, pg_tls_server: Any) -> None:
+    """The wait an interrupt lands in also covers bytes TLS already decrypted."""
+    with closing(pgdbapi.connect(pg_tls_server.dsn(sslmode="require"))) as c:
+        c.autocommit = True
+        cur = c.cursor()
+        cur.execute("select repeat('x', 100000)")  # several TLS records, read through
+        assert len(cur.fetchone()[0]) == 100000
+        sender = _interrupt_main(0.5)
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            cur.execute(SLEEP)
+        assert time.monotonic() - started < 3.0
+        sender.join(BOUND)
+        assert c.closed == 0
+        assert _one(c, "select 42") == 42

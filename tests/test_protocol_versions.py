@@ -3,16 +3,15 @@ NegotiateProtocolVersion, long cancel keys), and direct TLS against PostgreSQL 1
 
 from __future__ import annotations
 
-import socket
 import ssl
 import struct
-import threading
 from collections.abc import Iterator
 from contextlib import closing
 from typing import Any
 
 import pytest
 from certs import PKI
+from fakeserver import one_shot_server
 from pgserver import PgServer
 
 import pgdbapi
@@ -111,33 +110,9 @@ def _negotiate(version: int) -> bytes:
 
 @pytest.fixture
 def scripted(request: pytest.FixtureRequest) -> Iterator[tuple[int, list[bytes]]]:
-    """A server reading the StartupMessage, then sending ``request.param``; what the client
-    sent after the StartupMessage is collected."""
-    replies: bytes = request.param
-    received: list[bytes] = []
-    lsock = socket.socket()
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(1)
-
-    def serve() -> None:
-        try:
-            conn, _ = lsock.accept()
-        except OSError:
-            return
-        with conn:
-            conn.settimeout(5)
-            try:
-                length = struct.unpack("!i", conn.recv(4))[0]
-                conn.recv(length - 4)
-                conn.sendall(replies)
-                while chunk := conn.recv(100):
-                    received.append(chunk)
-            except OSError:
-                pass
-
-    threading.Thread(target=serve, daemon=True).start()
-    with closing(lsock):
-        yield lsock.getsockname()[1], received
+    """A fake server answering the StartupMessage with ``request.param``."""
+    with one_shot_server(request.param) as server:
+        yield server
 
 
 _CLEARTEXT = _msg(b"R", struct.pack("!i", 3))

@@ -7,7 +7,6 @@ import os
 import shutil
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 from certs import CLIENT_KEY_PASSWORD, PKI
 from conftest import CERT_ROLE, CLIENTCERT_PASSWORD, CLIENTCERT_ROLE, NOSSL_ONLY_ROLE, SSL_ONLY_ROLE
+from fakeserver import one_shot_server
 from pgserver import PgServer
 
 import pgdbapi
@@ -83,7 +83,9 @@ EXPECT_TLS_SERVER = {
 def test_sslmode_against_tls_server(
     pg_tls_server: PgServer, files: dict[str, str], sslmode: str
 ) -> None:
-    conn = _connect(pg_tls_server, sslmode=sslmode, sslrootcert=files["roots.crt"], host="localhost")
+    conn = _connect(
+        pg_tls_server, sslmode=sslmode, sslrootcert=files["roots.crt"], host="localhost"
+    )
     ssl_on, version = _ssl_in_use(conn)
     assert ssl_on is EXPECT_TLS_SERVER[sslmode]
     if ssl_on:
@@ -289,7 +291,9 @@ def test_channel_binding_require_never_sends_a_password(
 
     monkeypatch.setattr(startup.Transport, "send", spy)
     password = PgServer.ROLES[role][1]
-    with pytest.raises(pgdbapi.OperationalError, match="channel binding required but not supported"):
+    with pytest.raises(
+        pgdbapi.OperationalError, match="channel binding required but not supported"
+    ):
         _connect(pg_tls_server, user=role, password=password, sslmode="require",
                  channel_binding="require")  # fmt: skip
     assert sent and not any(chunk.startswith(b"p") for chunk in sent)
@@ -326,7 +330,9 @@ def test_require_auth_allows_the_servers_method(pg_tls_server: PgServer) -> None
 
 def test_client_certificate_login(pg_tls_server: PgServer, files: dict[str, str]) -> None:
     params = {"user": CERT_ROLE, "sslmode": "verify-full", "sslrootcert": files["ca.crt"]}
-    conn = _connect(pg_tls_server, sslcert=files["client.crt"], sslkey=files["client.key"], **params)
+    conn = _connect(
+        pg_tls_server, sslcert=files["client.crt"], sslkey=files["client.key"], **params
+    )
     with closing(conn):
         cur = conn.cursor()
         cur.execute("select client_dn from pg_stat_ssl where pid = pg_backend_pid()")
@@ -425,35 +431,10 @@ def test_host_name_rule(pki: PKI) -> None:
 # --- the SSLRequest answer, from fake servers ---------------------------------------------------
 
 
-def _fake_server(answer: bytes) -> tuple[socket.socket, int]:
-    """Reads the SSLRequest, sends ``answer`` in one write, then waits for the client to go."""
-    lsock = socket.socket()
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(1)
-
-    def serve() -> None:
-        try:
-            conn, _ = lsock.accept()
-        except OSError:
-            return
-        with conn:
-            conn.settimeout(5)
-            try:
-                conn.recv(8)
-                conn.sendall(answer)
-                while conn.recv(100):
-                    pass
-            except OSError:
-                pass
-
-    threading.Thread(target=serve, daemon=True).start()
-    return lsock, lsock.getsockname()[1]
-
-
 @pytest.fixture
 def fake_server(request: pytest.FixtureRequest) -> Iterator[int]:
-    lsock, port = _fake_server(request.param)
-    with closing(lsock):
+    """A fake server answering the SSLRequest with ``request.param``."""
+    with one_shot_server(request.param) as (port, _received):
         yield port
 
 
@@ -468,7 +449,6 @@ def fake_server(request: pytest.FixtureRequest) -> Iterator[int]:
 )
 @pytest.mark.parametrize("sslmode", ["prefer", "require"])
 def test_bad_sslrequest_answers(fake_server: int, message: str, sslmode: str) -> None:
-    time.sleep(0.05)  # let the fake server be in accept()
     with pytest.raises(pgdbapi.OperationalError, match=message) as info:
         pgdbapi.connect(host="127.0.0.1", port=fake_server, user="u", dbname="d", sslmode=sslmode,
                         connect_timeout=5)  # fmt: skip

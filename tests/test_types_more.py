@@ -10,6 +10,8 @@ from ipaddress import ip_address, ip_interface, ip_network
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import pgdbapi
 from pgdbapi.codec import impl
@@ -241,3 +243,63 @@ def test_infinity_sentinel_as_parameter(prep_conn: Any) -> None:
     assert fetch_three_ways(prep_conn, "%s::timestamptz", (MINUS_INFINITY,)) == [MINUS_INFINITY] * 3
     got = fetch_three_ways(prep_conn, "%s::daterange", (Range(dt.date(2020, 1, 1), INFINITY),))
     assert got == [Range(dt.date(2020, 1, 1), INFINITY)] * 3
+
+
+NULL_TYPES = ["inet", "cidr", "macaddr", "macaddr8", "bit", "varbit", "pg_lsn", "money",
+              "txid_snapshot", "pg_snapshot", "tsvector", "tsquery", "xml", "jsonpath", "tid",
+              "xid8", "regclass", "point", "int4range", "int8range", "numrange", "daterange",
+              "tsrange", "tstzrange", "int4multirange", "tstzmultirange", "inet[]", "int4range[]",
+              "datemultirange[]"]
+
+
+@pytest.mark.parametrize("sqltype", NULL_TYPES)
+def test_nulls_and_arrays_with_nulls(prep_conn: Any, sqltype: str) -> None:
+    assert fetch_three_ways(prep_conn, f"null::{sqltype}") == [None] * 3
+    if not sqltype.endswith("[]"):  # array[null::x[]] is an empty array, not {NULL}
+        assert fetch_three_ways(prep_conn, f"array[null::{sqltype}]") == [[None]] * 3
+
+
+MORE_EDGES: list[tuple[str, Any]] = [
+    ("'héllo wörld ü'::tsvector", "'héllo' 'wörld' 'ü'"),
+    ("'[-99999999999999999999.000001,)'::numrange",
+     Range(Decimal("-99999999999999999999.000001"), None)),
+    ("'[-2147483648,2147483647)'::int4range", Range(-2147483648, 2147483647)),
+    ("'[\"2024-05-06 07:08:09.123456\",\"2024-05-06 07:08:09.123457\")'::tsrange",
+     Range(dt.datetime(2024, 5, 6, 7, 8, 9, 123456), dt.datetime(2024, 5, 6, 7, 8, 9, 123457))),
+    ("array[array['1.2.3.4'::inet], array['::ffff:1.2.3.4'::inet]]",
+     [[ip_address("1.2.3.4")], [ip_address("::ffff:1.2.3.4")]]),
+    ("'[0:1]={0/1,FFFFFFFF/FFFFFFFF}'::pg_lsn[]", ["0/1", "FFFFFFFF/FFFFFFFF"]),
+    ("array[B'1'::bit(1), B'0']", ["1", "0"]),
+    ("repeat('1', 1000)::varbit", "1" * 1000),
+    ("row(1, '[1,2)'::int4range, 'é')", ("1", "[1,2)", "é")),
+]
+
+
+@pytest.mark.parametrize(("expr", "expected"), MORE_EDGES, ids=[c[0][:40] for c in MORE_EDGES])
+def test_more_edges(prep_conn: Any, expr: str, expected: Any) -> None:
+    assert fetch_three_ways(prep_conn, expr) == [expected] * 3
+
+
+SERVER_EXAMPLES = settings(max_examples=25, deadline=None,
+                           suppress_health_check=list(HealthCheck))
+int4 = st.integers(-(2**31), 2**31 - 2)
+server_ranges = st.one_of(
+    st.tuples(int4, int4).map(lambda t: Range(min(t), max(t) + 1)),
+    st.tuples(st.decimals(allow_nan=False, allow_infinity=False, places=4),
+              st.decimals(allow_nan=False, allow_infinity=False, places=4))
+    .map(lambda t: Range(min(t), max(t), "[]")),
+    st.tuples(st.datetimes(), st.datetimes()).map(lambda t: Range(min(t), max(t), "[]")),
+    st.dates().map(lambda d: Range(d, None)),
+)
+server_addresses = st.one_of(
+    st.integers(0, 2**32 - 1).map(ip_address),
+    st.integers(0, 2**128 - 1).map(ip_address),
+    st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 31))
+    .map(lambda t: ip_interface((t[0], t[1]))),
+)
+
+
+@SERVER_EXAMPLES
+@given(value=st.one_of(server_ranges, server_addresses))
+def test_values_through_the_server_are_identity(prep_conn: Any, value: Any) -> None:
+    assert fetch_three_ways(prep_conn, "%s", (value,)) == [value] * 3

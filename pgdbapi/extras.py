@@ -24,7 +24,10 @@ from .exceptions import DataError, ProgrammingError
 from .literals import quote_text
 
 __all__ = [
+    "execute_batch",
+    "execute_values",
     "refresh_types",
+    "register_uuid",
     "CompositeCaster",
     "DictCursor",
     "DictRow",
@@ -449,3 +452,83 @@ class NamedTupleCursor(_RowFactoryCursor):
             nt = namedtuple("Record", self._names(), rename=True)  # type: ignore[misc]
             cached = self._nt_for = (result, nt._make)
         return cached[1](row)
+
+
+# ---------------------------------------------------------------------------------------
+# Batch helpers and no-op registrations psycopg2 code calls
+# ---------------------------------------------------------------------------------------
+
+
+def _pages(seq: Any, page_size: int) -> Iterator[list[Any]]:
+    page: list[Any] = []
+    for item in seq:
+        page.append(item)
+        if len(page) >= page_size:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def _as_bytes(sql: Any) -> bytes:
+    return sql.encode() if isinstance(sql, str) else bytes(sql)
+
+
+def execute_batch(cur: Any, sql: Any, argslist: Any, page_size: int = 100) -> None:
+    """Run ``sql`` for every parameter set, ``page_size`` statements per round trip, each
+    with its values inlined (psycopg2.extras.execute_batch)."""
+    for page in _pages(argslist, page_size):
+        cur.execute(b";".join(cur.mogrify(sql, args) for args in page))
+
+
+def _split_values_sql(sql: bytes) -> tuple[bytes, bytes]:
+    """``sql`` around its one ``%s`` (``%%`` is a literal ``%``)."""
+    parts: list[list[bytes]] = [[]]
+    for token in re.split(rb"(%.)", sql):
+        if len(token) != 2 or token[:1] != b"%":
+            parts[-1].append(token)
+        elif token == b"%s":
+            if len(parts) > 1:
+                raise ProgrammingError("the query contains more than one '%s' placeholder")
+            parts.append([])
+        elif token == b"%%":
+            parts[-1].append(b"%")
+        else:
+            raise ProgrammingError(f"unsupported format character: {token.decode()!r}")
+    if len(parts) == 1:
+        raise ProgrammingError("the query doesn't contain any '%s' placeholder")
+    return b"".join(parts[0]), b"".join(parts[1])
+
+
+def execute_values(
+    cur: Any,
+    sql: Any,
+    argslist: Any,
+    template: Any = None,
+    page_size: int = 100,
+    fetch: bool = False,
+) -> list[Any] | None:
+    """``INSERT ... VALUES %s`` with the ``%s`` replaced by up to ``page_size`` rows per
+    statement (psycopg2.extras.execute_values); ``fetch`` returns the rows of every page."""
+    pre, post = _split_values_sql(_as_bytes(sql))
+    rows: list[Any] = []
+    for page in _pages(argslist, page_size):
+        tmpl = template
+        if tmpl is None:
+            tmpl = "(" + ",".join(["%s"] * len(page[0])) + ")"
+        values = b",".join(cur.mogrify(tmpl, args) for args in page)
+        cur.execute(pre + values + post)
+        if fetch:
+            rows.extend(cur.fetchall())
+    return rows if fetch else None
+
+
+def register_uuid(oids: Any = None, conn_or_curs: Any = None) -> TypeCaster:
+    """Nothing to do: uuid values are ``uuid.UUID`` both ways already. Returns a caster
+    for psycopg2 code that keeps it."""
+    import uuid
+
+    def cast(value: str | None, cursor: Any) -> Any:
+        return None if value is None else uuid.UUID(value)
+
+    return TypeCaster((2950,), "UUID", cast)

@@ -379,3 +379,50 @@ def test_pooler_discard_all_and_recreated_types(card_conn: Any) -> None:
     assert extras.refresh_types(card_conn) == ["card"]
     cur.execute("select (2, 's')::card")
     assert cur.fetchone()[0] == (2, "s") and cur.fetchone() is None
+
+
+# --- batch helpers -----------------------------------------------------------------------
+
+
+def test_execute_values_pages_and_fetch(pconn: Any) -> None:
+    cur = pconn.cursor()
+    cur.execute("create temp table ev (id int4, name text, pct text)")
+    rows = [(i, f"n'{i}", None) for i in range(7)]
+    got = extras.execute_values(
+        cur,
+        "insert into ev values %s returning id, '100%%'",
+        rows,
+        page_size=3,
+        fetch=True,
+    )
+    assert got == [(i, "100%") for i in range(7)]
+    cur.execute("select * from ev order by id")
+    assert cur.fetchall() == rows
+    extras.execute_values(cur, "insert into ev (id) values %s", [(10,), (11,)], template="(%s + 1)")
+    cur.execute("select count(*) from ev where id in (11, 12)")
+    assert cur.fetchone()[0] == 2
+    with pytest.raises(ProgrammingError, match="more than one"):
+        extras.execute_values(cur, "select %s, %s", [(1,)])
+    with pytest.raises(ProgrammingError, match="doesn't contain"):
+        extras.execute_values(cur, "select 1", [(1,)])
+
+
+def test_execute_batch(pconn: Any) -> None:
+    cur = pconn.cursor()
+    cur.execute("create temp table eb (id int4, j jsonb)")
+    extras.execute_batch(
+        cur,
+        "insert into eb values (%s, %s)",
+        [(i, extras.Json([i])) for i in range(5)],
+        page_size=2,
+    )
+    cur.execute("select id, j from eb order by id")
+    assert cur.fetchall() == [(i, [i]) for i in range(5)]
+
+
+def test_register_uuid_is_harmless(pconn: Any) -> None:
+    import uuid
+
+    assert extras.register_uuid().values == (2950,)
+    u = uuid.uuid4()
+    assert runs(pconn, "select %s", (u,))[-1] == (u,)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import math
 import uuid
@@ -116,7 +117,7 @@ CASES = [
     ("null::int4", None),
     ("null::text", None),
     ("'(1,2)'::point", "(1,2)"),
-    ("'192.168.1.5/24'::inet", "192.168.1.5/24"),
+    ("'192.168.1.5/24'::inet", ipaddress.ip_interface("192.168.1.5/24")),
     ("'<a/>'::xml", "<a/>"),
 ]
 

@@ -23,6 +23,7 @@ a plain parameter (:meth:`to_param` returning an :class:`Encoded`: ``QuotedStrin
 from __future__ import annotations
 
 import struct
+from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence
 
 from . import literals as _literals
@@ -263,13 +264,29 @@ def _clock(t: Any) -> str:
     return text
 
 
-def _float_text(v: float) -> str:
-    if v != v:
-        return "NaN"
-    if v in (float("inf"), float("-inf")):
-        return "Infinity" if v > 0 else "-Infinity"
-    text = repr(v)
-    return text[:-2] if text.endswith(".0") else text
+def _float_text(fixed_below: int) -> Callable[[float], str]:
+    """float4/float8 output: the shortest digits that round-trip, positional when the
+    decimal exponent is in [-4, fixed_below) (6 for float4, 15 for float8), else
+    ``1.5e+15`` style, as the server's float4out/float8out. The server now and then
+    prints a digit more than Python's shortest form; both read back as the same float."""
+
+    def render(v: float) -> str:
+        if v != v:
+            return "NaN"
+        if v in (float("inf"), float("-inf")):
+            return "Infinity" if v > 0 else "-Infinity"
+        d = Decimal(repr(v)).normalize()
+        sign, digits, exp = d.as_tuple()
+        assert isinstance(exp, int)
+        if not any(digits):
+            return "-0" if sign else "0"
+        e10 = len(digits) - 1 + exp
+        if -4 <= e10 < fixed_below:
+            return format(d, "f")
+        mantissa = str(digits[0]) + ("." + "".join(map(str, digits[1:])) if len(digits) > 1 else "")
+        return f"{'-' if sign else ''}{mantissa}e{'+' if e10 >= 0 else '-'}{abs(e10):02d}"
+
+    return render
 
 
 def _numeric_text(v: Any) -> str:
@@ -333,8 +350,8 @@ def _value_text(oid: int, render: Callable[[Any], str]) -> Callable[[bytes, Any]
 _BINARY_TEXT: dict[int, Callable[[bytes, Any], str]] = {
     16: lambda data, ctx: "t" if data == b"\x01" else "f",
     17: lambda data, ctx: "\\x" + data.hex(),
-    700: _value_text(700, _float_text),
-    701: _value_text(701, _float_text),
+    700: _value_text(700, _float_text(6)),
+    701: _value_text(701, _float_text(15)),
     1700: _value_text(1700, _numeric_text),
     1082: _date_text,
     1083: _value_text(1083, _clock),

@@ -23,7 +23,14 @@ from .protocol import AUTH, PROTOCOL_3_0, READY, Protocol
 from .pump import pump
 from .transport import Transport, open_socket
 
-__all__ = ["PLAIN", "NEGOTIATED_TLS", "DIRECT_TLS", "encryption_order", "establish"]
+__all__ = [
+    "PLAIN",
+    "NEGOTIATED_TLS",
+    "DIRECT_TLS",
+    "cancel_encryption",
+    "encryption_order",
+    "establish",
+]
 
 # The ways to begin a session (protocol.md §8.1 a-c).
 PLAIN = "plain"
@@ -139,6 +146,22 @@ def _attempt(
 
 
 # --- encryption ---------------------------------------------------------------------------------
+
+
+def cancel_encryption(
+    info: ConnInfo, host: HostSpec, ssl_context: ssl.SSLContext | None = None
+) -> Callable[[Transport], None]:
+    """What cancel.send_cancel calls on its fresh socket when the session uses TLS: the same
+    negotiation (SSLRequest or direct), context and certificate checks as the session's."""
+
+    def encrypt(transport: Transport) -> None:
+        direct = info.params.get("sslnegotiation") == "direct"
+        try:
+            _start_tls(info, host, transport, ssl_context, direct=direct)
+        except _TryNext as failed:
+            raise failed.error from None
+
+    return encrypt
 
 
 def _start_tls(

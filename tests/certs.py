@@ -170,3 +170,23 @@ def make_pki(client_role: str) -> PKI:
         client=_issue(client_role, ca, key=client_key, client=True),
         client_encrypted_key=_key_pem(client_key, CLIENT_KEY_PASSWORD),
     )
+
+
+def make_crl(issuer: Issued, revoked: tuple[x509.Certificate, ...] = ()) -> bytes:
+    """A PEM CRL from ``issuer`` listing ``revoked``."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer.certificate.subject)
+        .last_update(now - datetime.timedelta(days=1))
+        .next_update(now + datetime.timedelta(days=30))
+    )
+    for cert in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(cert.serial_number)
+            .revocation_date(now - datetime.timedelta(hours=1))
+            .build()
+        )
+    crl = builder.sign(issuer.private_key, hashes.SHA256())
+    return crl.public_bytes(serialization.Encoding.PEM)

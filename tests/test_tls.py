@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing
@@ -195,6 +196,27 @@ def test_default_files_under_dot_postgresql(
     shutil.copy(written["ca.crt"], os.path.join(directory, "root.crt"))
     conn = _connect(pg_tls_server, user=CERT_ROLE, sslmode="verify-full")
     assert _ssl_in_use(conn)[0] is True
+
+
+def test_certificate_revocation_lists(
+    pg_tls_server: PgServer, pki: PKI, files: dict[str, str], empty_home: str
+) -> None:
+    from certs import make_crl
+
+    revoking = os.path.join(empty_home, "revoking.crl")
+    with open(revoking, "wb") as f:
+        f.write(make_crl(pki.ca, (pki.server.certificate,)))
+    clean = os.path.join(empty_home, "clean.crl")
+    with open(clean, "wb") as f:
+        f.write(make_crl(pki.ca))
+    params = {"sslmode": "verify-ca", "sslrootcert": files["ca.crt"]}
+    with pytest.raises(pgdbapi.OperationalError, match="certificate revoked"):
+        _connect(pg_tls_server, sslcrl=revoking, **params)
+    assert _ssl_in_use(_connect(pg_tls_server, sslcrl=clean, **params))[0] is True
+    os.mkdir(os.path.join(empty_home, ".postgresql"))
+    shutil.copy(revoking, os.path.join(empty_home, ".postgresql", "root.crl"))  # the default
+    with pytest.raises(pgdbapi.OperationalError, match="certificate revoked"):
+        _connect(pg_tls_server, **params)
 
 
 def test_tls_protocol_range(pg_tls_server: PgServer) -> None:
@@ -453,3 +475,77 @@ def test_bad_sslrequest_answers(fake_server: int, message: str, sslmode: str) ->
         pgdbapi.connect(host="127.0.0.1", port=fake_server, user="u", dbname="d", sslmode=sslmode,
                         connect_timeout=5)  # fmt: skip
     assert "injected" not in str(info.value)
+
+
+# --- cancel over TLS ----------------------------------------------------------------------------
+
+
+def test_cancel_request_over_tls(pg_tls_server: PgServer, files: dict[str, str]) -> None:
+    from pgdbapi import errors
+    from pgdbapi.cancel import send_cancel
+
+    params = {"host": "localhost", "sslmode": "verify-full", "sslrootcert": files["ca.crt"]}
+    conn = _connect(pg_tls_server, **params)
+    watcher = _connect(pg_tls_server)
+    watcher.autocommit = True
+    encrypted: list[bool] = []
+    encrypt = startup.cancel_encryption(conn.info, conn.host)
+
+    def wrap(transport: Any) -> None:
+        encrypt(transport)
+        encrypted.append(isinstance(transport.stream, ssl.SSLSocket))
+
+    def cancel_when_running() -> None:
+        cur = watcher.cursor()
+        for _ in range(250):
+            cur.execute("select state from pg_stat_activity where pid = %s", (pid,))
+            if cur.fetchone() == ("active",):
+                break
+            time.sleep(0.02)
+        send_cancel(conn.host, pid, conn.backend_key, 5.0, wrap=wrap)
+
+    pid = conn.get_backend_pid()
+    with closing(conn), closing(watcher):
+        thread = threading.Thread(target=cancel_when_running, daemon=True)
+        thread.start()
+        with pytest.raises(errors.QueryCanceled):
+            conn.cursor().execute("select pg_sleep(10)")
+        thread.join(5)
+        assert encrypted == [True]
+
+
+# --- Server Name Indication ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "host,sslsni,expected",
+    [("localhost", "1", "localhost"), ("localhost", "0", None), ("127.0.0.1", "1", None)],
+)
+def test_sni(files: dict[str, str], host: str, sslsni: str, expected: str | None) -> None:
+    """A fake TLS server records the name the client sent (never an IP address, as libpq)."""
+    names: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(files["server.crt"], files["server.key"])
+    context.sni_callback = lambda _sock, name, _ctx: names.append(name)
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(1)
+
+    def serve() -> None:
+        conn, _ = lsock.accept()
+        conn.settimeout(5)
+        try:
+            conn.recv(8)
+            conn.sendall(b"S")
+            with context.wrap_socket(conn, server_side=True):
+                pass
+        except OSError:
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    with closing(lsock), pytest.raises(pgdbapi.OperationalError):
+        pgdbapi.connect(host=host, hostaddr="127.0.0.1", port=lsock.getsockname()[1], user="u",
+                        dbname="d", sslmode="require", sslsni=sslsni, connect_timeout=5)  # fmt: skip
+    thread.join(5)
+    assert names == [expected]

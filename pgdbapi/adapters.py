@@ -586,7 +586,8 @@ _TYPE_QUERY = """\
 SELECT t.oid, t.typarray, t.typtype, t.typname, ns.nspname,
   (SELECT array_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a
     WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped),
-  (SELECT array_agg(a.atttypid ORDER BY a.attnum) FROM pg_attribute a
+  (SELECT array_agg(CASE WHEN at.typtype = 'd' THEN at.typbasetype ELSE at.oid END
+      ORDER BY a.attnum) FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid
     WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped),
   (SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e
     WHERE e.enumtypid = t.oid)

@@ -227,10 +227,11 @@ def register_composite(
     if info.typtype != "c":
         raise ProgrammingError(f"{name!r} is not a composite type")
     attrs = list(zip(info.attnames, info.atttypes))
+    args = (info.name, info.oid, attrs, info.array_oid, info.schema)
     if isinstance(factory, type) and issubclass(factory, CompositeCaster):
-        caster = factory(name, info.oid, attrs, info.array_oid, info.schema)
+        caster = factory(*args)
     else:
-        caster = CompositeCaster(name, info.oid, attrs, info.array_oid, info.schema)
+        caster = CompositeCaster(*args)
         if factory is not None:
             caster.make = lambda values: factory(*values)  # type: ignore[method-assign]
     scope = None if globally else conn_or_curs

@@ -4,6 +4,7 @@ hstore and the dict / named-tuple cursors."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any, Iterator
@@ -173,6 +174,21 @@ def test_register_composite_globally(card_conn: Any, dsn: str) -> None:
     extras.register_composite("card", card_conn, globally=True)
     with pgdbapi.connect(dsn) as other:
         assert runs(other, "select (1, 'a', 'b')::card", times=1)[0][0].suit == "a"
+
+
+def test_composite_attributes_of_domain_types_and_schema_names(pconn: Any) -> None:
+    cur = pconn.cursor()
+    cur.execute("drop schema if exists shop cascade; create schema shop")
+    cur.execute("create domain shop.price as numeric(10, 2) check (value >= 0)")
+    cur.execute("create type shop.item as (label text, price shop.price, at date)")
+    try:
+        caster = extras.register_composite("shop.item", pconn)
+        assert caster.name == "item" and caster.schema == "shop"
+        row = runs(pconn, "select ('pen', 1.5, '2024-01-02')::shop.item")[-1][0]
+        assert row == ("pen", Decimal("1.50"), dt.date(2024, 1, 2))
+        assert type(row).__name__ == "item"
+    finally:
+        cur.execute("drop schema shop cascade")
 
 
 def test_register_composite_refuses_non_composites(card_conn: Any) -> None:

@@ -442,3 +442,19 @@ def test_register_uuid_is_harmless(pconn: Any) -> None:
     assert extras.register_uuid().values == (2950,)
     u = uuid.uuid4()
     assert runs(pconn, "select %s", (u,))[-1] == (u,)
+
+
+def test_executemany_and_named_cursors_with_adapted_values(pconn: Any) -> None:
+    cur = pconn.cursor()
+    cur.execute("create temp table em (j jsonb, b bytea)")
+    cur.executemany(
+        "insert into em values (%s, %s)",
+        [(extras.Json({"i": i}), ext.Binary(bytes([i]))) for i in range(3)],
+    )
+    assert cur.rowcount == 3
+    pconn.autocommit = False
+    named = pconn.cursor("em_cur")
+    named.execute("select j, b from em where j @> %s order by b", (extras.Jsonb({"i": 1}),))
+    assert named.fetchall() == [({"i": 1}, b"\x01")]
+    named.close()
+    pconn.rollback()

@@ -67,6 +67,9 @@ def make_context(params: Mapping[str, str]) -> ssl.SSLContext:
         context.verify_mode = ssl.CERT_REQUIRED
         _load_crls(context, params)
     _load_client_certificate(context, params)
+    keylog = _param(params, "sslkeylogfile")
+    if keylog:
+        context.keylog_filename = keylog  # NSS key log, for decrypting captures while debugging
     return context
 
 

@@ -219,6 +219,24 @@ def test_certificate_revocation_lists(
         _connect(pg_tls_server, **params)
 
 
+def test_sslrootcert_system_uses_the_default_store(
+    pg_tls_server: PgServer, files: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    params = {"host": "localhost", "sslmode": "verify-full", "sslrootcert": "system"}
+    monkeypatch.setenv("SSL_CERT_FILE", files["wrong_ca.crt"])  # OpenSSL's default store
+    with pytest.raises(pgdbapi.OperationalError, match="certificate verify failed"):
+        _connect(pg_tls_server, **params)
+    monkeypatch.setenv("SSL_CERT_FILE", files["ca.crt"])
+    assert _ssl_in_use(_connect(pg_tls_server, **params))[0] is True
+
+
+def test_sslkeylogfile(pg_tls_server: PgServer, empty_home: str) -> None:
+    path = os.path.join(empty_home, "keys.log")
+    _ssl_in_use(_connect(pg_tls_server, sslmode="require", sslkeylogfile=path))
+    with open(path) as f:
+        assert "CLIENT_TRAFFIC_SECRET_0" in f.read()
+
+
 def test_tls_protocol_range(pg_tls_server: PgServer) -> None:
     conn = _connect(pg_tls_server, sslmode="require", ssl_max_protocol_version="TLSv1.2")
     assert _ssl_in_use(conn) == (True, "TLSv1.2")

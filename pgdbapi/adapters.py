@@ -368,6 +368,65 @@ for _oid in (18, 19, 25, 114, 1042, 1043):
     _BINARY_TEXT[_oid] = lambda data, ctx: bytes(data).decode()
 
 
+def _range_bound(text: str) -> str:
+    """A range bound as range_out writes it: quoted (``"`` and ``\\`` doubled) when empty or
+    holding a delimiter or whitespace."""
+    if text == "" or any(c in '"\\()[],' or c.isspace() for c in text):
+        return '"' + text.replace("\\", "\\\\").replace('"', '""') + '"'
+    return text
+
+
+def _range_text(subtype: int) -> Callable[[bytes, Any], str]:
+    """Binary range (flags byte, then each finite bound as Int32 length + value) as text."""
+
+    def render(data: bytes, ctx: Any) -> str:
+        flags = data[0]
+        if flags & 0x01:
+            return "empty"
+        pos = 1
+        bounds = []
+        for infinite in (0x08, 0x10):
+            if flags & infinite:
+                bounds.append("")
+                continue
+            (n,) = _i32(data, pos)
+            bounds.append(_range_bound(binary_to_text(subtype, data[pos + 4 : pos + 4 + n], ctx)))
+            pos += 4 + n
+        return ("[" if flags & 0x02 else "(") + ",".join(bounds) + ("]" if flags & 0x04 else ")")
+
+    return render
+
+
+def _multirange_text(range_text: Callable[[bytes, Any], str]) -> Callable[[bytes, Any], str]:
+    """Binary multirange (Int32 count, then Int32 length + range each) as text."""
+
+    def render(data: bytes, ctx: Any) -> str:
+        (count,) = _i32(data)
+        pos = 4
+        ranges = []
+        for _ in range(count):
+            (n,) = _i32(data, pos)
+            ranges.append(range_text(data[pos + 4 : pos + 4 + n], ctx))
+            pos += 4 + n
+        return "{" + ",".join(ranges) + "}"
+
+    return render
+
+
+# range oid -> (subtype oid, multirange oid)
+_RANGES = {
+    3904: (23, 4451),
+    3926: (20, 4536),
+    3906: (1700, 4532),
+    3908: (1114, 4533),
+    3910: (1184, 4534),
+    3912: (1082, 4535),
+}
+for _range_oid, (_subtype, _multi_oid) in _RANGES.items():
+    _BINARY_TEXT[_range_oid] = _range_text(_subtype)
+    _BINARY_TEXT[_multi_oid] = _multirange_text(_BINARY_TEXT[_range_oid])
+
+
 def _array_item(text: str | None) -> str:
     if text is None:
         return "NULL"

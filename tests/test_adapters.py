@@ -204,6 +204,21 @@ TEXT_SAME_EXPRS = [
     "'[0:1]={1.5,2.5}'::numeric[]",
     "'{}'::int4[]",
     "array['2024-01-02 03:04:05+00'::timestamptz]",
+    "'[1,5)'::int4range",
+    "'empty'::int8range",
+    "'(,3]'::int4range",
+    "'(1.5,2.5]'::numrange",
+    "'[2024-01-01,infinity)'::daterange",
+    "'[\"2024-01-01 00:00:00+00\",)'::tstzrange",
+    '\'["2024-01-01 00:00:00","2024-01-02 00:00:00"]\'::tsrange',
+    "'{[1,3),[5,7)}'::int4multirange",
+    "'{}'::nummultirange",
+    "'{\"[1,2)\",empty}'::int4range[]",
+    "'192.168.1.5/24'::inet",
+    "'10.0.0.0/8'::cidr",
+    "'08:00:2b:01:02:03'::macaddr",
+    "B'1011'::varbit",
+    "'1/ABCD'::pg_lsn",
 ]
 
 

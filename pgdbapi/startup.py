@@ -10,6 +10,7 @@ against the server's NegotiateProtocolVersion before any secret is sent.
 
 from __future__ import annotations
 
+import socket
 import ssl
 import struct
 import time
@@ -124,6 +125,8 @@ def _attempt(
     try:
         if deadline is not None:
             transport.settimeout(max(0.001, deadline - time.monotonic()))
+        if host.is_unix and info.params.get("requirepeer"):
+            _check_peer_user(transport, info.params["requirepeer"])
         peer_cert = None
         if how != PLAIN:
             peer_cert = _start_tls(info, host, transport, context, direct=how == DIRECT_TLS)
@@ -143,6 +146,25 @@ def _attempt(
         transport.close()
         raise
     return transport, proto
+
+
+def _check_peer_user(transport: Transport, wanted: str) -> None:
+    """requirepeer: the server process on a Unix socket must run as ``wanted`` (SO_PEERCRED)."""
+    peercred = getattr(socket, "SO_PEERCRED", None)
+    if peercred is None:
+        raise OperationalError("requirepeer parameter is not supported on this platform")
+    creds = transport.raw_socket.getsockopt(socket.SOL_SOCKET, peercred, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    try:
+        import pwd
+
+        actual = pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        raise OperationalError(f"could not look up local user ID {uid}") from None
+    if actual != wanted:
+        raise OperationalError(
+            f'requirepeer specifies "{wanted}", but actual peer user name is "{actual}"'
+        )
 
 
 # --- encryption ---------------------------------------------------------------------------------

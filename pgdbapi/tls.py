@@ -130,7 +130,14 @@ def _load_crls(context: ssl.SSLContext, params: Mapping[str, str]) -> None:
 
 def _load_client_certificate(context: ssl.SSLContext, params: Mapping[str, str]) -> None:
     """sslcert + sslkey (default ~/.postgresql/postgresql.crt/.key); no certificate file, no
-    client certificate, as in libpq. An encrypted key is opened with sslpassword."""
+    client certificate, as in libpq; none either with sslcertmode=disable. An encrypted key is
+    opened with sslpassword."""
+    certmode = params.get("sslcertmode") or "allow"
+    if certmode == "disable":
+        return
+    if certmode == "require":
+        # libpq checks the server asked for a certificate; Python's ssl cannot tell
+        raise OperationalError("sslcertmode=require is not supported by pgdbapi")
     certfile = _param(params, "sslcert") or default_file("postgresql.crt")
     if not os.path.exists(certfile):
         return

@@ -132,6 +132,26 @@ def test_sslmode_against_hostnossl_only_rule(
         assert _ssl_in_use(_connect(pg_tls_server, **params)) == (False, None)
 
 
+def test_requirepeer_on_unix_sockets(pg_tls_server: PgServer) -> None:
+    import pwd
+
+    owner = pwd.getpwuid(os.stat(pg_tls_server.data_dir).st_uid).pw_name  # the server's user
+    host = pg_tls_server.socket_dir
+    assert _ssl_in_use(_connect(pg_tls_server, host=host, requirepeer=owner)) == (False, None)
+    with pytest.raises(pgdbapi.OperationalError, match=f'actual peer user name is "{owner}"'):
+        _connect(pg_tls_server, host=host, requirepeer="no_such_user")
+
+
+def test_sslcertmode(pg_tls_server: PgServer, files: dict[str, str]) -> None:
+    params = {"user": CERT_ROLE, "sslmode": "require", "sslcert": files["client.crt"],
+              "sslkey": files["client.key"]}  # fmt: skip
+    with pytest.raises(pgdbapi.OperationalError) as info:
+        _connect(pg_tls_server, sslcertmode="disable", **params)  # no certificate sent
+    assert info.value.pgcode == "28000"
+    with pytest.raises(pgdbapi.OperationalError, match="sslcertmode=require is not supported"):
+        _connect(pg_tls_server, sslcertmode="require", **params)
+
+
 def test_sslmode_is_ignored_on_unix_sockets(pg_tls_server: PgServer) -> None:
     conn = _connect(pg_tls_server, host=pg_tls_server.socket_dir, sslmode="require")
     assert _ssl_in_use(conn) == (False, None)

@@ -362,7 +362,14 @@ _BINARY_TEXT: dict[int, Callable[[bytes, Any], str]] = {
     2950: _value_text(2950, str),
     3802: lambda data, ctx: bytes(data[1:]).decode(),
 }
-for _oid in (20, 21, 23, 26, 28, 29, 5069):
+_BINARY_TEXT[27] = _value_text(27, lambda tid: f"({tid[0]},{tid[1]})")  # tid
+_BINARY_TEXT[2278] = lambda data, ctx: ""  # void
+# types whose Python value's str() is the server's text (checked by the tests)
+STR_IS_TEXT: tuple[int, ...] = (
+    *(20, 21, 23, 26, 28, 29, 5069),  # integers, oid, xid, cid
+    *(142, 650, 774, 829, 869, 1560, 1562, 2970, 3220, 4072, 5038),  # xml ... pg_snapshot
+)
+for _oid in STR_IS_TEXT:
     _BINARY_TEXT[_oid] = _value_text(_oid, str)
 for _oid in (18, 19, 25, 114, 1042, 1043):
     _BINARY_TEXT[_oid] = lambda data, ctx: bytes(data).decode()

@@ -219,7 +219,24 @@ TEXT_SAME_EXPRS = [
     "'08:00:2b:01:02:03'::macaddr",
     "B'1011'::varbit",
     "'1/ABCD'::pg_lsn",
+    "'(3,4)'::tid",
+    "pg_sleep(0)",
+    "pg_current_snapshot()",
+    "txid_current_snapshot()",
+    "'08:00:2b:01:02:03:04:05'::macaddr8",
+    "B'101'::bit(3)",
+    "'<a/>'::xml",
+    "'$.a'::jsonpath",
+    "'::1'::inet",
 ]
+
+
+def test_every_binary_type_has_a_text_rendering() -> None:
+    """A type the codec learns to decode in binary needs a rendering for typecasters."""
+    from pgdbapi._pycodec_oids import ARRAY_ELEMENT, HAS_BINARY
+
+    missing = [o for o in HAS_BINARY if o not in adapters._BINARY_TEXT and o not in ARRAY_ELEMENT]
+    assert missing == []
 
 
 @pytest.mark.parametrize("expr", TEXT_SAME_EXPRS)

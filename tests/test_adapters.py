@@ -231,14 +231,6 @@ TEXT_SAME_EXPRS = [
 ]
 
 
-def test_every_binary_type_has_a_text_rendering() -> None:
-    """A type the codec learns to decode in binary needs a rendering for typecasters."""
-    from pgdbapi._pycodec_oids import ARRAY_ELEMENT, HAS_BINARY
-
-    missing = [o for o in HAS_BINARY if o not in adapters._BINARY_TEXT and o not in ARRAY_ELEMENT]
-    assert missing == []
-
-
 @pytest.mark.parametrize("expr", TEXT_SAME_EXPRS)
 def test_binary_results_reach_casters_as_server_text(prep_conn: Any, expr: str) -> None:
     cur = prep_conn.cursor()

@@ -160,10 +160,12 @@ def test_sslmode_is_ignored_on_unix_sockets(pg_tls_server: PgServer) -> None:
 # --- certificate checks -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "::1"])
 def test_verify_full_accepts_names_in_the_certificate(
     pg_tls_server: PgServer, files: dict[str, str], host: str
 ) -> None:
+    if host == "::1" and not pg_tls_server.ipv6:
+        pytest.skip("no IPv6 loopback here")
     conn = _connect(pg_tls_server, host=host, sslmode="verify-full", sslrootcert=files["ca.crt"])
     assert _ssl_in_use(conn)[0] is True
 

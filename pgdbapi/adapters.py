@@ -77,6 +77,15 @@ class TypeCaster:
     def __call__(self, value: Any, cursor: Any = None) -> Any:
         return self.castfunc(value, cursor)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal to each of its OIDs, as psycopg2's (``type_code == extensions.DATE``)."""
+        if isinstance(other, int):
+            return other in self.values
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
     def __repr__(self) -> str:
         return f"<pgdbapi.adapters.TypeCaster {self.name!r} oids={self.values}>"
 

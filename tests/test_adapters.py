@@ -292,6 +292,8 @@ def test_builtin_casters_decode_like_pgdbapi() -> None:
     assert ext.BOOLEAN("t", None) is True
     assert ext.INTEGER(None, None) is None
     assert 1700 in ext.DECIMAL.values
+    assert ext.DATE == 1082 and 1082 == ext.DATE and ext.DATE != 1083
+    assert ext.INTEGER == 21 and ext.INTEGER != ext.LONGINTEGER
 
 
 # --- adapters ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ a connection but their statements are serialized.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from typing import Any, Callable, Iterable, Mapping
 
@@ -107,12 +108,20 @@ class Connection(TwoPhaseCommit):
         binding: str = "auto",
         cursor_factory: Callable[..., Any] | None = None,
         max_message_size: int = 1 << 30,
+        sslcontext: ssl.SSLContext | None = None,
+        infinity: str = "clamp",
     ) -> None:
         if binding not in _BINDINGS:
             raise ProgrammingError(
                 f"binding must be one of {', '.join(_BINDINGS)}, not {binding!r}"
             )
+        if infinity not in _INFINITY_MODES:
+            raise ProgrammingError(
+                f"infinity must be one of {', '.join(_INFINITY_MODES)}, not {infinity!r}"
+            )
         self.info = info
+        self._sslcontext = sslcontext
+        self._infinity = infinity
         self.cursor_factory = cursor_factory
         self.binding = binding
         self._lock = threading.RLock()
@@ -134,8 +143,12 @@ class Connection(TwoPhaseCommit):
     # ----- connecting -----------------------------------------------------------------
     def _connect(self) -> None:
         self.host, self._transport, self._proto = connect_any(
-            self.info, max_message_size=self._max_message_size, on_notice=self._on_notice
+            self.info,
+            max_message_size=self._max_message_size,
+            on_notice=self._on_notice,
+            ssl_context=self._sslcontext,
         )
+        self._proto.ctx.infinity = self._infinity
         self._closed = 0
 
     # ----- the I/O loop ---------------------------------------------------------------
@@ -774,7 +787,10 @@ _PY_ONLY_KEYS = (
     "prepared_statement_cache_size",
     "binding",
     "max_message_size",
+    "sslcontext",
+    "infinity",
 )
+_INFINITY_MODES = ("clamp", "error", "sentinel")
 
 
 def connect(

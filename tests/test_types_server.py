@@ -237,3 +237,32 @@ def test_json_param_as_text(prep_conn: Any) -> None:
     cur = prep_conn.cursor()
     cur.execute("select %s::jsonb", (json.dumps({"k": [1, "v"]}),))
     assert cur.fetchone()[0] == {"k": [1, "v"]}
+
+
+@pytest.mark.parametrize("mode,expected", [("clamp", dt.date.max), ("error", pgdbapi.DataError)])
+def test_infinity_connection_option(dsn: str, mode: str, expected: Any) -> None:
+    conn = pgdbapi.connect(dsn, infinity=mode)
+    try:
+        cur = conn.cursor()
+        if isinstance(expected, type) and issubclass(expected, Exception):
+            with pytest.raises(expected):
+                cur.execute("select 'infinity'::date")
+        else:
+            cur.execute("select 'infinity'::date")
+            assert cur.fetchone() == (expected,)
+    finally:
+        conn.close()
+
+
+def test_infinity_sentinel_and_bad_mode(dsn: str) -> None:
+    from pgdbapi import types
+
+    conn = pgdbapi.connect(dsn, infinity="sentinel")
+    try:
+        cur = conn.cursor()
+        cur.execute("select 'infinity'::timestamp, '-infinity'::date")
+        assert cur.fetchone() == (types.INFINITY, types.MINUS_INFINITY)
+    finally:
+        conn.close()
+    with pytest.raises(pgdbapi.ProgrammingError):
+        pgdbapi.connect(dsn, infinity="bogus")

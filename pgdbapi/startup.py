@@ -204,6 +204,8 @@ def _start_tls(
         context = tls.make_context(info.params)
     server_name = host.host if host.host and not host.is_unix else None
     sni = tls.sni_name(info.params, server_name)
+    if context.check_hostname:  # a caller's context checking names itself needs the name
+        sni = server_name or host.hostaddr
     try:
         # The TLS layer gets a duplicate descriptor: wrapping detaches the socket it is given,
         # and Transport.raw_socket must stay usable (keepalive options are set on it later).

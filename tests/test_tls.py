@@ -461,6 +461,11 @@ def test_caller_supplied_ssl_context(pg_tls_server: PgServer, files: dict[str, s
         assert proto.backend_pid > 0
     finally:
         transport.close()
+    by_address = resolve(pg_tls_server.dsn(host="127.0.0.1", sslmode="require"))
+    transport, _proto = startup.establish(
+        by_address, by_address.hosts[0], max_message_size=1 << 20, ssl_context=good
+    )  # Python checks the IP address SAN
+    transport.close()
     bad = ssl.create_default_context(cafile=files["wrong_ca.crt"])
     with pytest.raises(pgdbapi.OperationalError, match="certificate verify failed"):
         startup.establish(info, host, max_message_size=1 << 20, ssl_context=bad)

@@ -448,7 +448,7 @@ def test_client_key_readable_by_others_is_refused(
                  sslkey=files["client.key"])  # fmt: skip
 
 
-# --- a caller's SSLContext (through startup until connect() accepts sslcontext) -------------
+# --- a caller's SSLContext ----------------------------------------------------------------------
 
 
 def test_caller_supplied_ssl_context(pg_tls_server: PgServer, files: dict[str, str]) -> None:
@@ -469,6 +469,15 @@ def test_caller_supplied_ssl_context(pg_tls_server: PgServer, files: dict[str, s
     bad = ssl.create_default_context(cafile=files["wrong_ca.crt"])
     with pytest.raises(pgdbapi.OperationalError, match="certificate verify failed"):
         startup.establish(info, host, max_message_size=1 << 20, ssl_context=bad)
+
+
+def test_connect_accepts_an_ssl_context(pg_tls_server: PgServer, files: dict[str, str]) -> None:
+    good = ssl.create_default_context(cafile=files["ca.crt"])
+    conn = pgdbapi.connect(pg_tls_server.dsn(host="localhost", sslmode="require"), sslcontext=good)
+    assert _ssl_in_use(conn)[0] is True
+    bad = ssl.create_default_context(cafile=files["wrong_ca.crt"])
+    with pytest.raises(pgdbapi.OperationalError, match="certificate verify failed"):
+        pgdbapi.connect(pg_tls_server.dsn(sslmode="require"), sslcontext=bad)
 
 
 # --- host-name rule (no server needed) ----------------------------------------------------------

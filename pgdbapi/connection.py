@@ -19,6 +19,7 @@ from .exceptions import InterfaceError, OperationalError, ProgrammingError
 from .hosts import connect_any
 from .protocol import COPY_IN, COPY_OUT, NEED_DATA, READY, PresetResult, Protocol, Result
 from .pump import WaitingReader, pump
+from .startup import cancel_encryption
 from .stmtcache import StatementCache
 from .tpc import TwoPhaseCommit
 from .transport import Transport
@@ -648,7 +649,13 @@ class Connection(TwoPhaseCommit):
         if host is None:
             return
         proto = self._proto
-        send_cancel(host, proto.backend_pid, proto.backend_key, self.info.connect_timeout or 10.0)
+        transport = self._transport
+        wrap = None
+        if transport is not None and isinstance(transport.stream, ssl.SSLSocket):
+            wrap = cancel_encryption(self.info, host, self._sslcontext)  # as the session did
+        send_cancel(
+            host, proto.backend_pid, proto.backend_key, self.info.connect_timeout or 10.0, wrap=wrap
+        )
 
     def __enter__(self) -> "Connection":
         self._check()
@@ -673,7 +680,14 @@ class Connection(TwoPhaseCommit):
 
     @property
     def protocol_version(self) -> int:
+        """The protocol's major version, 3 (psycopg2's attribute)."""
         return self._proto.protocol_version >> 16
+
+    @property
+    def negotiated_protocol_version(self) -> tuple[int, int]:
+        """(major, minor) agreed at start-up: (3, 0), or (3, 2) with PostgreSQL 18."""
+        version = self._proto.protocol_version
+        return version >> 16, version & 0xFFFF
 
     @property
     def parameter_status(self) -> Mapping[str, str]:

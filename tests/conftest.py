@@ -120,23 +120,6 @@ def conn(dsn: str) -> Iterator[Any]:
         connection.close()
 
 
-# Tests whose scripted fake servers answer the first packet blindly and so do not speak the
-# SSLRequest exchange the default sslmode=prefer starts with. They are about authentication
-# codes and NegotiateProtocolVersion, not TLS; until tests/test_connect.py passes
-# sslmode=disable to them itself, this does it through the environment.
-_PLAINTEXT_FAKE_SERVER_TESTS = frozenset(
-    {"test_refused_auth_methods_are_named", "test_negotiate_protocol_version_is_handled"}
-)
-
-
-@pytest.fixture(autouse=True)
-def _plaintext_for_scripted_servers(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if request.node.originalname in _PLAINTEXT_FAKE_SERVER_TESTS:
-        monkeypatch.setenv("PGSSLMODE", "disable")
-
-
 # --- TLS ------------------------------------------------------------------------------------
 
 CERT_ROLE = "cert_user"  # pg_hba cert: the client certificate's CN is the role

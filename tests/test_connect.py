@@ -285,7 +285,13 @@ def test_refused_auth_methods_are_named(code: int, name: str) -> None:
     try:
         with pytest.raises(pgdbapi.OperationalError, match=name):
             pgdbapi.connect(
-                host="127.0.0.1", port=port, user="u", dbname="d", password="p", connect_timeout=5
+                host="127.0.0.1",
+                port=port,
+                user="u",
+                dbname="d",
+                password="p",
+                connect_timeout=5,
+                sslmode="disable",
             )
     finally:
         lsock.close()
@@ -328,8 +334,11 @@ def test_negotiate_protocol_version_is_handled() -> None:
     ]
     lsock, port = _scripted_server(replies)
     try:
-        conn = pgdbapi.connect(host="127.0.0.1", port=port, user="u", dbname="d", connect_timeout=5)
+        conn = pgdbapi.connect(
+            host="127.0.0.1", port=port, user="u", dbname="d", connect_timeout=5, sslmode="disable"
+        )
         assert conn.protocol_version == 3
+        assert conn.negotiated_protocol_version == (3, 0)
         assert conn.server_version == 150004
         assert conn.get_backend_pid() == 1234
         assert conn.backend_key == b"\x01\x02\x03\x04\x05\x06\x07\x08"  # longer keys kept as bytes
@@ -342,7 +351,9 @@ def test_garbage_from_server_is_operational_error() -> None:
     lsock, port = _scripted_server([b"\x00\x01\x02garbage that is no message"])
     try:
         with pytest.raises(pgdbapi.OperationalError):
-            pgdbapi.connect(host="127.0.0.1", port=port, user="u", dbname="d", connect_timeout=5)
+            pgdbapi.connect(
+                host="127.0.0.1", port=port, user="u", dbname="d", connect_timeout=5, sslmode="disable"
+            )
     finally:
         lsock.close()
 
@@ -351,6 +362,8 @@ def test_oversized_message_length_is_operational_error() -> None:
     lsock, port = _scripted_server([b"R" + (0x7FFFFFFF).to_bytes(4, "big")])
     try:
         with pytest.raises(pgdbapi.OperationalError):
-            pgdbapi.connect(host="127.0.0.1", port=port, user="u", dbname="d", connect_timeout=5)
+            pgdbapi.connect(
+                host="127.0.0.1", port=port, user="u", dbname="d", connect_timeout=5, sslmode="disable"
+            )
     finally:
         lsock.close()

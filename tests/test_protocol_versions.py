@@ -91,6 +91,7 @@ def test_connection_over_protocol_3_2_works(pg18_server: PgServer) -> None:
     conn = pgdbapi.connect(pg18_server.dsn(max_protocol_version="latest"))
     with closing(conn):
         assert conn.protocol_version == 3
+        assert conn.negotiated_protocol_version == (3, 2)
         assert len(conn.backend_key) == 32
         cur = conn.cursor()
         cur.execute("select %s::int + 1", (41,))

@@ -603,3 +603,41 @@ def test_sni(files: dict[str, str], host: str, sslsni: str, expected: str | None
                         dbname="d", sslmode="require", sslsni=sslsni, connect_timeout=5)  # fmt: skip
     thread.join(5)
     assert names == [expected]
+
+
+@pytest.mark.parametrize("sslmode", ["verify-full", "disable"])
+def test_connection_cancel_encrypts_like_the_session(
+    pg_tls_server: PgServer, files: dict[str, str], monkeypatch: pytest.MonkeyPatch, sslmode: str
+) -> None:
+    from pgdbapi import connection as connection_module
+    from pgdbapi import errors
+
+    seen: list[bool] = []
+    real_send_cancel = connection_module.send_cancel
+
+    def spy(host: Any, pid: int, key: bytes, timeout: float, wrap: Any = None) -> None:
+        seen.append(wrap is not None)
+        real_send_cancel(host, pid, key, timeout, wrap=wrap)
+
+    monkeypatch.setattr(connection_module, "send_cancel", spy)
+    conn = _connect(pg_tls_server, host="localhost", sslmode=sslmode, sslrootcert=files["ca.crt"])
+    watcher = _connect(pg_tls_server)
+    watcher.autocommit = True
+    pid = conn.get_backend_pid()
+
+    def cancel_when_running() -> None:
+        cur = watcher.cursor()
+        for _ in range(250):
+            cur.execute("select state from pg_stat_activity where pid = %s", (pid,))
+            if cur.fetchone() == ("active",):
+                break
+            time.sleep(0.02)
+        conn.cancel()
+
+    with closing(conn), closing(watcher):
+        thread = threading.Thread(target=cancel_when_running, daemon=True)
+        thread.start()
+        with pytest.raises(errors.QueryCanceled):
+            conn.cursor().execute("select pg_sleep(10)")
+        thread.join(5)
+    assert seen == [sslmode != "disable"]

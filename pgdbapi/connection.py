@@ -18,7 +18,7 @@ from .conninfo import ConnInfo, HostSpec, resolve
 from .exceptions import InterfaceError, OperationalError, ProgrammingError
 from .hosts import connect_any
 from .protocol import COPY_IN, COPY_OUT, NEED_DATA, READY, PresetResult, Protocol, Result
-from .pump import WaitingReader, pump
+from .pump import AtomicReader, WaitingReader, fill, pump
 from .startup import cancel_encryption
 from .stmtcache import StatementCache
 from .tpc import TwoPhaseCommit
@@ -150,6 +150,7 @@ class Connection(TwoPhaseCommit):
             ssl_context=self._sslcontext,
         )
         self._proto.ctx.infinity = self._infinity
+        self._reader = self._make_reader(self._transport)
         self._closed = 0
 
     # ----- the I/O loop ---------------------------------------------------------------
@@ -170,7 +171,7 @@ class Connection(TwoPhaseCommit):
             raise InterfaceError("connection already closed")
         proto.expect(ready_count)
         self._busy = True
-        reader = WaitingReader(transport)
+        reader = self._reader
         interrupted: BaseException | None = None
         copy_error: exc.Error | None = None
         try:
@@ -216,22 +217,42 @@ class Connection(TwoPhaseCommit):
             raise err
         return proto.results
 
-    def _read_to_ready(self, reader: WaitingReader, extended: bool) -> exc.Error | None:
+    @staticmethod
+    def _make_reader(transport: Transport) -> AtomicReader | WaitingReader:
+        """How to read so that an interrupt while waiting leaves the stream intact: the
+        compiled codec reading the plain socket needs nothing extra (AtomicReader), Python
+        code in the read path needs a readiness wait first (WaitingReader)."""
+        recv = transport.socket_recv_into
+        if recv is not None and codec.IMPLEMENTATION == "c":
+            return AtomicReader(recv)
+        return WaitingReader(transport)
+
+    def _read_to_ready(
+        self, reader: AtomicReader | WaitingReader, extended: bool
+    ) -> exc.Error | None:
         """Read and step until the last expected ReadyForQuery; a COPY FROM STDIN is refused
         on the way (its error is returned, raised once the exchange is over)."""
         proto = self._proto
         transport = self._transport
         assert transport is not None
-        recv_into = reader.recv_into
         copy_error: exc.Error | None = None
         # the usual case without the pump's call: the answer arrives in one read
         if len(proto.rbuf):
             ev = proto.step()
+        elif isinstance(reader, AtomicReader):  # fill() inlined: this runs every round trip
+            reader.waiting = True
+            try:
+                got = proto.rbuf.fill(reader.recv)
+            except OSError as e:
+                reader.waiting = False
+                raise transport.read_error(e) from None
+            reader.waiting = False
+            ev = proto.step() if got else NEED_DATA
         else:
-            ev = proto.step() if proto.rbuf.fill(recv_into) else NEED_DATA
+            ev = proto.step() if fill(proto.rbuf, transport, reader) else NEED_DATA
         while ev != READY:
             if ev == NEED_DATA:
-                ev = pump(proto, transport, recv_into)
+                ev = pump(proto, transport, reader)
                 continue
             if ev == COPY_IN:
                 copy_error = ProgrammingError(
@@ -245,10 +266,12 @@ class Connection(TwoPhaseCommit):
                 raise OperationalError("COPY BOTH is not supported outside replication")
             else:
                 raise OperationalError("unexpected authentication request")
-            ev = pump(proto, transport, recv_into)
+            ev = pump(proto, transport, reader)
         return copy_error
 
-    def _drain_after_interrupt(self, reader: WaitingReader, extended: bool) -> exc.Error | None:
+    def _drain_after_interrupt(
+        self, reader: AtomicReader | WaitingReader, extended: bool
+    ) -> exc.Error | None:
         """Cancel the running statement and read what is left of the answer. A failed
         cancel only means waiting for the statement to end (a second interrupt closes)."""
         reader.waiting = False

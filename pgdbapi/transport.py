@@ -305,6 +305,19 @@ class Transport:
         except OSError as exc:
             raise self._io_error("could not send data to server", exc)
 
+    @property
+    def socket_recv_into(self) -> Callable[[memoryview], int] | None:
+        """The plain socket's own (C) ``recv_into`` when no encryption layer sits above it,
+        else None; its OSErrors are for :meth:`read_error` to map."""
+        stream = self._stream
+        return stream.recv_into if type(stream) is socket.socket else None
+
+    def read_error(self, exc: OSError) -> OperationalError:
+        """The OperationalError for an OSError raised by a read, as :meth:`recv_into` maps it."""
+        if isinstance(exc, socket.timeout):
+            return OperationalError("timeout expired while waiting for the server")
+        return self._io_error("could not receive data from server", exc)
+
     def recv_into(self, view: memoryview) -> int:
         """Bytes read into ``view``; 0 means the server closed the connection."""
         if self._closed:

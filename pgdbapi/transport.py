@@ -347,7 +347,17 @@ class Transport:
 
     def _has_unread_bytes(self) -> bool:
         sock = self._raw
+        dontwait = getattr(socket, "MSG_DONTWAIT", 0)
         saved = sock.gettimeout()
+        # one system call, the socket's mode untouched; only in blocking mode (with a
+        # timeout set, Python waits for readability before the recv, flag or not)
+        if dontwait and saved is None:
+            try:
+                return bool(sock.recv(1, socket.MSG_PEEK | dontwait))
+            except (BlockingIOError, InterruptedError):
+                return False
+            except OSError as exc:
+                raise self._io_error("could not receive data from server", exc)
         sock.setblocking(False)
         try:
             return bool(sock.recv(1, socket.MSG_PEEK))

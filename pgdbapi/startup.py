@@ -83,6 +83,33 @@ def encryption_order(info: ConnInfo, host: HostSpec) -> list[str]:
     }.get(info.sslmode, [NEGOTIATED_TLS])
 
 
+# libpq keywords whose meaning pgdbapi does not implement yet: asking for them must fail
+# rather than connect without what they promise.
+_UNSUPPORTED = {
+    "scram_client_key": "SCRAM keys instead of a password",
+    "scram_server_key": "SCRAM keys instead of a password",
+    "oauth_issuer": "OAUTHBEARER authentication",
+    "oauth_client_id": "OAUTHBEARER authentication",
+    "oauth_client_secret": "OAUTHBEARER authentication",
+    "oauth_scope": "OAUTHBEARER authentication",
+}
+
+
+def refuse_unsupported(info: ConnInfo) -> None:
+    """A clear error for what was asked and cannot be honoured (GSSAPI encryption required,
+    a client-certificate request the ssl module cannot observe, SCRAM keys, OAuth)."""
+    params = info.params
+    if params.get("gssencmode") == "require":
+        raise OperationalError(
+            "gssencmode=require: GSSAPI encryption is not supported by pgdbapi yet"
+        )
+    if params.get("sslcertmode") == "require":
+        raise OperationalError("sslcertmode=require is not supported by pgdbapi")
+    for key, what in _UNSUPPORTED.items():
+        if params.get(key):
+            raise OperationalError(f"{key}: {what} is not supported by pgdbapi yet")
+
+
 def establish(
     info: ConnInfo,
     host: HostSpec,
@@ -99,6 +126,7 @@ def establish(
     verify-full still checks the host name. Every failure is an OperationalError carrying the
     server's fields when it sent some.
     """
+    refuse_unsupported(info)
     deadline = time.monotonic() + info.connect_timeout if info.connect_timeout else None
     order = encryption_order(info, host)
     for i, how in enumerate(order):

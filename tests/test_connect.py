@@ -352,7 +352,12 @@ def test_garbage_from_server_is_operational_error() -> None:
     try:
         with pytest.raises(pgdbapi.OperationalError):
             pgdbapi.connect(
-                host="127.0.0.1", port=port, user="u", dbname="d", connect_timeout=5, sslmode="disable"
+                host="127.0.0.1",
+                port=port,
+                user="u",
+                dbname="d",
+                connect_timeout=5,
+                sslmode="disable",
             )
     finally:
         lsock.close()
@@ -363,7 +368,34 @@ def test_oversized_message_length_is_operational_error() -> None:
     try:
         with pytest.raises(pgdbapi.OperationalError):
             pgdbapi.connect(
-                host="127.0.0.1", port=port, user="u", dbname="d", connect_timeout=5, sslmode="disable"
+                host="127.0.0.1",
+                port=port,
+                user="u",
+                dbname="d",
+                connect_timeout=5,
+                sslmode="disable",
             )
     finally:
         lsock.close()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"gssencmode": "require"},
+        {"sslcertmode": "require"},
+        {"scram_client_key": "abc"},
+        {"oauth_issuer": "https://issuer.example"},
+    ],
+)
+def test_unsupported_demands_fail_instead_of_being_ignored(
+    pg_server: Any, extra: dict[str, str]
+) -> None:
+    key = next(iter(extra))
+    with pytest.raises(pgdbapi.OperationalError, match=key):
+        pgdbapi.connect(pg_server.dsn(), **extra)
+
+
+def test_gssencmode_prefer_falls_back_quietly(pg_server: Any) -> None:
+    conn = pgdbapi.connect(pg_server.dsn(), gssencmode="prefer")
+    conn.close()

@@ -534,6 +534,23 @@ def test_bad_sslrequest_answers(fake_server: int, message: str, sslmode: str) ->
 # --- cancel over TLS ----------------------------------------------------------------------------
 
 
+def _cancel_once_active(watcher: Any, pid: int, cancel: Any) -> threading.Thread:
+    """A thread that waits until backend ``pid`` runs a statement, then calls ``cancel``."""
+
+    def run() -> None:
+        cur = watcher.cursor()
+        for _ in range(250):
+            cur.execute("select state from pg_stat_activity where pid = %s", (pid,))
+            if cur.fetchone() == ("active",):
+                break
+            time.sleep(0.02)
+        cancel()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
 def test_cancel_request_over_tls(pg_tls_server: PgServer, files: dict[str, str]) -> None:
     from pgdbapi import errors
     from pgdbapi.cancel import send_cancel
@@ -549,19 +566,11 @@ def test_cancel_request_over_tls(pg_tls_server: PgServer, files: dict[str, str])
         encrypt(transport)
         encrypted.append(isinstance(transport.stream, ssl.SSLSocket))
 
-    def cancel_when_running() -> None:
-        cur = watcher.cursor()
-        for _ in range(250):
-            cur.execute("select state from pg_stat_activity where pid = %s", (pid,))
-            if cur.fetchone() == ("active",):
-                break
-            time.sleep(0.02)
-        send_cancel(conn.host, pid, conn.backend_key, 5.0, wrap=wrap)
-
     pid = conn.get_backend_pid()
     with closing(conn), closing(watcher):
-        thread = threading.Thread(target=cancel_when_running, daemon=True)
-        thread.start()
+        thread = _cancel_once_active(
+            watcher, pid, lambda: send_cancel(conn.host, pid, conn.backend_key, 5.0, wrap=wrap)
+        )
         with pytest.raises(errors.QueryCanceled):
             conn.cursor().execute("select pg_sleep(10)")
         thread.join(5)
@@ -624,19 +633,8 @@ def test_connection_cancel_encrypts_like_the_session(
     watcher = _connect(pg_tls_server)
     watcher.autocommit = True
     pid = conn.get_backend_pid()
-
-    def cancel_when_running() -> None:
-        cur = watcher.cursor()
-        for _ in range(250):
-            cur.execute("select state from pg_stat_activity where pid = %s", (pid,))
-            if cur.fetchone() == ("active",):
-                break
-            time.sleep(0.02)
-        conn.cancel()
-
     with closing(conn), closing(watcher):
-        thread = threading.Thread(target=cancel_when_running, daemon=True)
-        thread.start()
+        thread = _cancel_once_active(watcher, pid, conn.cancel)
         with pytest.raises(errors.QueryCanceled):
             conn.cursor().execute("select pg_sleep(10)")
         thread.join(5)

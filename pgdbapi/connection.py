@@ -6,6 +6,7 @@ a connection but their statements are serialized.
 
 from __future__ import annotations
 
+import functools
 import ssl
 import threading
 from typing import Any, Callable, Iterable, Mapping
@@ -154,11 +155,20 @@ class Connection(TwoPhaseCommit):
         self._closed = 0
 
     # ----- the I/O loop ---------------------------------------------------------------
-    def _run(self, ready_count: int, *, extended: bool = False) -> list[Result]:
+    def _run(
+        self,
+        ready_count: int,
+        *,
+        extended: bool = False,
+        data: bytes | None = None,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> list[Result]:
         """Send what the protocol buffered, read until every ReadyForQuery arrived.
 
         ``extended``: the request ends with an extended-protocol Sync (which a COPY FROM
-        STDIN swallows, so refusing the COPY needs a Sync of its own).
+        STDIN swallows, so refusing the COPY needs a Sync of its own). ``data``: send this
+        instead of the write buffer; ``meanwhile``: work to do after sending, before reading
+        (its exception is raised once the answer has been read, the server's error first).
 
         A KeyboardInterrupt while waiting for the server's answer cancels the statement,
         reads on to ReadyForQuery and is then re-raised, the connection still usable (as
@@ -174,8 +184,14 @@ class Connection(TwoPhaseCommit):
         reader = self._reader
         interrupted: BaseException | None = None
         copy_error: exc.Error | None = None
+        meanwhile_error: BaseException | None = None
         try:
-            transport.send(proto.wbuf.take())
+            transport.send(proto.wbuf.take() if data is None else data)
+            if meanwhile is not None:
+                try:
+                    meanwhile()
+                except Exception as e:  # raised after the answer is read: stream stays in sync
+                    meanwhile_error = e
             try:
                 copy_error = self._read_to_ready(reader, extended)
             except KeyboardInterrupt as e:
@@ -215,6 +231,8 @@ class Connection(TwoPhaseCommit):
                 if not isinstance(err, OperationalError):
                     err = OperationalError(str(err), fields=err.diag.fields)
             raise err
+        if meanwhile_error is not None:
+            raise meanwhile_error
         return proto.results
 
     @staticmethod
@@ -454,61 +472,77 @@ class Connection(TwoPhaseCommit):
                     for r in self._simple(self._client_sql(pq, params)):
                         total = _add_count(total, r.rowcount)
                 return total
-            sql = pq.server_sql
             rows = _chain(first, it)
-            batch = [pyformat.server_params(pq, p) for p in _take(rows, EXECUTEMANY_BATCH_ROWS)]
-            oids = _column_oids(batch)
-            while batch:
-                total = self._executemany_batch(sql, oids, batch, rows, pq, total)
-                batch = []
-            return total
+            first_sets = [
+                pyformat.server_params(pq, p) for p in _take(rows, EXECUTEMANY_BATCH_ROWS)
+            ]
+            return self._executemany_pipelined(pq, first_sets, rows)
 
-    def _executemany_batch(
-        self,
-        sql: bytes,
-        oids: tuple[int, ...],
-        first: list[list[Any]],
-        rows: Any,
-        pq: Any,
-        total: int,
-    ) -> int:
-        """Send Parse + Bind/Execute per parameter set + one Sync, for ``first`` then for
-        more of ``rows`` until the batch holds EXECUTEMANY_BATCH_ROWS sets or
-        EXECUTEMANY_BATCH_BYTES bytes; loops until ``rows`` is exhausted."""
+    def _executemany_pipelined(self, pq: Any, first_sets: list[list[Any]], rows: Any) -> int:
+        """Send batch k, encode batch k+1 while the server works on k, read k's answer,
+        then send k+1: the client's encoding overlaps the server's execution, and only one
+        batch is ever in flight (nothing to deadlock on; the first error stops the run)."""
         proto = self._proto
-        w = proto.wbuf
-        ctx = proto.ctx
+        sql = pq.server_sql
+        oids = _column_oids(first_sets)
+        total = -1
+        began = self._began_transaction()
+        extra = self._write_prologue()  # BEGIN (and queued Closes) go with the first batch
+        exhausted = self._encode_batch(sql, oids, first_sets, rows, pq)
+        data, count = proto.wbuf.take(), 1 + extra
         while True:
-            began = self._began_transaction()
-            extra = self._write_prologue()
-            exhausted = False
-            try:
-                w.parse(b"", sql, oids)
-                count = 0
-                for values in first:
-                    w.bind(b"", b"", values, oids, (), ctx)
-                    w.execute(b"", 0)
-                    count += 1
-                first = []
-                while count < EXECUTEMANY_BATCH_ROWS and len(w) < EXECUTEMANY_BATCH_BYTES:
-                    params = next(rows, None)
-                    if params is None:
-                        exhausted = True
-                        break
-                    w.bind(b"", b"", pyformat.server_params(pq, params), oids, (), ctx)
-                    w.execute(b"", 0)
-                    count += 1
-                w.sync()
-            except BaseException:
-                self._discard_output()
-                raise
-            results = self._run(1 + extra, extended=True)
+            nxt: list[Any] = []  # (exhausted, bytes) of the next batch, encoded meanwhile
+            meanwhile = None
+            if not exhausted:
+                meanwhile = functools.partial(self._encode_into, nxt, sql, oids, rows, pq)
+            results = self._run(count, extended=True, data=data, meanwhile=meanwhile)
             if began:
                 results = results[1:]
+                began = False
             for r in results:
                 total = _add_count(total, r.rowcount)
             if exhausted:
                 return total
+            exhausted, data = nxt
+            count = 1
+
+    def _encode_into(
+        self, out: list[Any], sql: bytes, oids: tuple[int, ...], rows: Any, pq: Any
+    ) -> None:
+        out.append(self._encode_batch(sql, oids, [], rows, pq))
+        out.append(self._proto.wbuf.take())
+
+    def _encode_batch(
+        self, sql: bytes, oids: tuple[int, ...], sets: list[list[Any]], rows: Any, pq: Any
+    ) -> bool:
+        """Parse + Bind/Execute per parameter set + Sync into the write buffer: ``sets``,
+        then more of ``rows`` up to EXECUTEMANY_BATCH_ROWS sets or EXECUTEMANY_BATCH_BYTES
+        bytes. True when ``rows`` is exhausted. A set that fails to encode discards the
+        batch (nothing of it was sent)."""
+        proto = self._proto
+        w = proto.wbuf
+        ctx = proto.ctx
+        exhausted = False
+        try:
+            w.parse(b"", sql, oids)
+            count = 0
+            for values in sets:
+                w.bind(b"", b"", values, oids, (), ctx)
+                w.execute(b"", 0)
+                count += 1
+            while count < EXECUTEMANY_BATCH_ROWS and len(w) < EXECUTEMANY_BATCH_BYTES:
+                params = next(rows, None)
+                if params is None:
+                    exhausted = True
+                    break
+                w.bind(b"", b"", pyformat.server_params(pq, params), oids, (), ctx)
+                w.execute(b"", 0)
+                count += 1
+            w.sync()
+        except BaseException:
+            self._discard_output()
+            raise
+        return exhausted
 
     def _simple_control(self, sql: bytes) -> None:
         """A transaction-control statement, never wrapped in BEGIN."""

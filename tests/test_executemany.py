@@ -84,3 +84,32 @@ def test_executemany_client_binding_fallback(table: Any) -> None:
 def test_executemany_empty(table: Any) -> None:
     table.executemany("insert into tm (id) values (%s)", [])
     assert table.rowcount == -1
+
+
+@pytest.mark.parametrize("autocommit", [True, False])
+def test_executemany_bad_value_in_a_later_batch_keeps_the_stream(conn: Any, autocommit: bool) -> None:
+    """Batch 2 is encoded while batch 1 is in flight: its failure is raised only after
+    batch 1's answer was read, and the connection stays in step with the server."""
+    conn.autocommit = autocommit
+    cur = conn.cursor()
+    cur.execute("create temp table tlate (x int)")
+    params = [(i,) for i in range(1500)]
+    params[1200] = ({"not": "adaptable"},)
+    with pytest.raises(pgdbapi.ProgrammingError, match="adapt"):
+        cur.executemany("insert into tlate values (%s)", params)
+    cur.execute("select count(*) from tlate")
+    assert cur.fetchone() == (1000,)  # batch 1 ran, batch 2 was never sent
+    cur.execute("select 1")
+    assert cur.fetchone() == (1,)
+
+
+def test_executemany_server_error_stops_before_next_batch(conn: Any) -> None:
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("create temp table tstop (x int primary key)")
+    params = [(i,) for i in range(3500)]
+    params[500] = (0,)  # duplicate in batch 1
+    with pytest.raises(errors.UniqueViolation):
+        cur.executemany("insert into tstop values (%s)", params)
+    cur.execute("select count(*) from tstop")
+    assert cur.fetchone() == (0,)  # batch 1 rolled back as one implicit transaction, no later batch sent

@@ -18,7 +18,9 @@ import struct
 import unicodedata
 from typing import Callable, NoReturn
 
+from pgdbapi import gss
 from pgdbapi.exceptions import OperationalError
+from pgdbapi.gss import GssClient
 
 __all__ = [
     "Authenticator",
@@ -61,10 +63,10 @@ _REFUSED: dict[int, str] = {
     AUTH_SCM_CREDENTIALS: (
         "server requested SCM credentials authentication, which is not supported any more"
     ),
-    AUTH_GSS: "GSSAPI authentication is not supported yet",
-    AUTH_GSS_CONTINUE: "GSSAPI authentication is not supported yet",
     AUTH_SSPI: "SSPI authentication is not supported yet",
 }
+_GSS_CODES = (AUTH_GSS, AUTH_GSS_CONTINUE)
+_GSS_REFUSED = "GSSAPI authentication is not supported yet"
 
 # For require_auth: which methods allow a request, and how libpq words the refusal.
 _SASL_METHODS = frozenset({"scram-sha-256", "oauth"})
@@ -434,6 +436,8 @@ class Authenticator:
         channel_binding: str = "prefer",
         require_auth: str | None = None,
         client_nonce: str | None = None,
+        gss_target: tuple[str, str] | None = None,
+        gss_encrypted: bool = False,
     ) -> None:
         if channel_binding not in CHANNEL_BINDING_MODES:
             _fail(f'invalid channel_binding value: "{channel_binding}"')
@@ -445,8 +449,11 @@ class Authenticator:
         self._allowed = _parse_require_auth(self._require_auth) if self._require_auth else None
         self._client_nonce = client_nonce
         self._scram: ScramClient | None = None
-        # Whether the client finished its side of an exchange (libpq's client_finished_auth).
-        self._client_finished = False
+        self._gss_target = gss_target
+        self._gss: GssClient | None = None
+        # Whether the client finished its side of an exchange (libpq's client_finished_auth);
+        # GSSAPI encryption already proved the user's identity to the server.
+        self._client_finished = gss_encrypted and (self._allowed is None or "gss" in self._allowed)
 
     @property
     def mechanism(self) -> str | None:
@@ -477,6 +484,8 @@ class Authenticator:
                 _fail(f"malformed AuthenticationMD5Password: salt of {len(data)} bytes, not 4")
             self._client_finished = True
             return md5_password_response(_utf8(self._user, "user name"), password, data) + b"\0"
+        if code in _GSS_CODES:
+            return self._gss_step(code, data)
         if code == AUTH_SASL:
             return self._start_sasl(data)
         if code == AUTH_SASL_CONTINUE:
@@ -521,6 +530,31 @@ class Authenticator:
                 f'authentication method requirement "{self._require_auth}" failed: '
                 f"server requested {kind[1]}"
             )
+
+    def _gss_step(self, code: int, data: bytes) -> bytes | None:
+        """AuthenticationGSS starts the context for ``<krbsrvname>@<host>`` (``gss_target``);
+        GSSContinue feeds it the server's token. Without a target host (a Unix socket) or
+        without the gssapi package, both are refused."""
+        if self._gss_target is None or not self._gss_target[1]:
+            _fail(f"{_GSS_REFUSED} without a TCP host name to name the service")
+        if not gss.available():
+            _fail(f"{_GSS_REFUSED}: {gss.MISSING}")
+        if code == AUTH_GSS_CONTINUE:
+            if self._gss is None:
+                _fail(
+                    "server sent AuthenticationGSSContinue without starting GSSAPI authentication"
+                )
+            token: bytes | None = data
+        else:
+            if self._gss is not None:
+                _fail("server sent a second AuthenticationGSS request")
+            service, host = self._gss_target
+            self._gss = GssClient(service, host)
+            token = None
+        out = self._gss.step(token)
+        if self._gss.complete:
+            self._client_finished = True
+        return out or None
 
     def _require_password(self, what: str) -> bytes:
         if self._password is None:

@@ -16,7 +16,7 @@ import struct
 import time
 from typing import Callable
 
-from . import tls
+from . import gss, tls
 from .auth import Authenticator
 from .conninfo import ConnInfo, HostSpec
 from .exceptions import Error, NotSupportedError, OperationalError
@@ -39,15 +39,18 @@ NEGOTIATED_TLS = "tls"  # SSLRequest, then the handshake when the server answers
 DIRECT_TLS = "direct"  # handshake at once, ALPN "postgresql" (PostgreSQL 17+)
 
 _SSL_REQUEST = struct.pack("!ii", 8, 80877103)
+_GSSENC_REQUEST = struct.pack("!ii", 8, 80877104)
 _MAX_CANCEL_KEY = 256
 
 
 class _TryNext(Exception):
-    """This attempt failed in a way sslmode allows retrying with the next encryption choice."""
+    """This attempt failed in a way sslmode (or gssencmode, ``after_gss``) allows retrying
+    with the next encryption choice."""
 
-    def __init__(self, error: OperationalError) -> None:
+    def __init__(self, error: OperationalError, *, after_gss: bool = False) -> None:
         super().__init__(str(error))
         self.error = error
+        self.after_gss = after_gss
 
 
 def startup_params(info: ConnInfo) -> list[tuple[str, str]]:
@@ -99,10 +102,9 @@ def refuse_unsupported(info: ConnInfo) -> None:
     """A clear error for what was asked and cannot be honoured (GSSAPI encryption required,
     a client-certificate request the ssl module cannot observe, SCRAM keys, OAuth)."""
     params = info.params
-    if params.get("gssencmode") == "require":
-        raise OperationalError(
-            "gssencmode=require: GSSAPI encryption is not supported by pgdbapi yet"
-        )
+    gsslib = params.get("gsslib")
+    if gsslib and gsslib != "gssapi":
+        raise OperationalError(f'invalid gsslib parameter value: "{gsslib}" (only "gssapi")')
     if params.get("sslcertmode") == "require":
         raise OperationalError("sslcertmode=require is not supported by pgdbapi")
     for key, what in _UNSUPPORTED.items():
@@ -129,25 +131,59 @@ def establish(
     refuse_unsupported(info)
     deadline = time.monotonic() + info.connect_timeout if info.connect_timeout else None
     order = encryption_order(info, host)
-    for i, how in enumerate(order):
+    gssenc = gss_encryption_wanted(info, host)
+    i = 0
+    while True:
         try:
-            return _attempt(info, host, how, ssl_context, deadline, max_message_size, on_notice)
+            return _attempt(
+                info, host, order[i], gssenc, ssl_context, deadline, max_message_size, on_notice
+            )
         except _TryNext as retry:
-            if i + 1 == len(order):
+            if retry.after_gss:  # gssencmode=prefer: the same choice again without GSSAPI
+                gssenc = False
+                continue
+            gssenc = False  # a server that answered the GSSENCRequest N is not asked again
+            i += 1
+            if i == len(order):
                 raise retry.error from None
-    raise AssertionError("unreachable: encryption_order is never empty")
+
+
+def gss_encryption_wanted(info: ConnInfo, host: HostSpec) -> bool:
+    """Whether to send a GSSENCRequest first: libpq's gssencmode (``prefer`` only when the
+    gssapi package is present and the user holds Kerberos credentials; never over a Unix
+    socket or with direct TLS)."""
+    mode = info.params.get("gssencmode") or "prefer"
+    if mode == "disable":
+        return False
+    if mode == "require":
+        if host.is_unix:
+            raise OperationalError(
+                "gssencmode=require: GSSAPI encryption is not possible over a Unix socket"
+            )
+        if info.params.get("sslnegotiation") == "direct":
+            raise OperationalError(
+                "gssencmode=require cannot be combined with sslnegotiation=direct"
+            )
+        if not gss.available():
+            raise OperationalError(f"gssencmode=require: {gss.MISSING}")
+        return True
+    if host.is_unix or info.params.get("sslnegotiation") == "direct":
+        return False
+    return gss.has_credentials()
 
 
 def _attempt(
     info: ConnInfo,
     host: HostSpec,
     how: str,
+    gssenc: bool,
     context: ssl.SSLContext | None,
     deadline: float | None,
     max_message_size: int,
     on_notice: Callable[[dict[str, str]], None] | None,
 ) -> tuple[Transport, Protocol]:
-    """One socket: encryption as ``how`` says, then start-up."""
+    """One socket: GSSAPI encryption first when ``gssenc`` (and the server agrees), else
+    encryption as ``how`` says; then start-up."""
     remaining = None if deadline is None else max(0.001, deadline - time.monotonic())
     transport = Transport(open_socket(host, remaining), host)
     try:
@@ -156,11 +192,25 @@ def _attempt(
         if host.is_unix and info.params.get("requirepeer"):
             _check_peer_user(transport, info.params["requirepeer"])
         peer_cert = None
-        if how != PLAIN:
+        gss_encrypted = gssenc and _start_gss_encryption(info, host, transport)
+        if how != PLAIN and not gss_encrypted:
             peer_cert = _start_tls(info, host, transport, context, direct=how == DIRECT_TLS)
         proto = Protocol(max_message_size)
         proto.on_notice = on_notice
-        _run_startup(info, host, transport, proto, peer_cert, retry_allowed=how != DIRECT_TLS)
+        try:
+            _run_startup(
+                info,
+                host,
+                transport,
+                proto,
+                peer_cert,
+                retry_allowed=how != DIRECT_TLS and not gss_encrypted,
+                gss_encrypted=gss_encrypted,
+            )
+        except OperationalError as e:
+            if gss_encrypted and e.pgcode and _gssencmode(info) == "prefer":
+                raise _TryNext(e, after_gss=True) from None
+            raise
         transport.settimeout(None)
     except _TryNext:
         transport.close()
@@ -272,6 +322,43 @@ def _server_accepts_tls(transport: Transport, sslmode: str) -> bool:
     )
 
 
+def _gssencmode(info: ConnInfo) -> str:
+    return info.params.get("gssencmode") or "prefer"
+
+
+def _start_gss_encryption(info: ConnInfo, host: HostSpec, transport: Transport) -> bool:
+    """GSSENCRequest and, when the server answers G, the GSSAPI context; False when the
+    server said N and gssencmode=prefer lets the session go on (TLS may follow on the same
+    socket)."""
+    required = _gssencmode(info) == "require"
+    transport.send(_GSSENC_REQUEST)
+    answer = transport.recv_exactly_one_byte()
+    if answer == b"N":
+        if required:
+            raise OperationalError("gssencmode=require: server doesn't support GSSAPI encryption")
+        return False
+    if answer == b"E":  # not yet authenticated: its text is not shown (CVE-2024-10977)
+        raise OperationalError("server sent an error response during GSSAPI encryption request")
+    if answer != b"G":
+        raise OperationalError(
+            f"received invalid response to GSSAPI negotiation: {answer.decode('latin-1')!r}"
+        )
+    service = info.params.get("krbsrvname") or "postgres"
+    name = host.host or host.hostaddr or ""
+    try:
+        transport.upgrade(lambda sock: gss.negotiate_encryption(sock, service, name))
+    except socket.timeout:
+        raise OperationalError("timeout expired during GSSAPI encryption setup") from None
+    except OSError as exc:
+        raise OperationalError(f"GSSAPI encryption setup failed: {exc}") from None
+    except OperationalError as exc:
+        if required:
+            raise OperationalError(f"gssencmode=require: {exc}") from None
+        # prefer: a new socket without GSSAPI (the server waits for more tokens on this one)
+        raise _TryNext(exc, after_gss=True) from None
+    return True
+
+
 # --- start-up and authentication ------------------------------------------------------------
 
 
@@ -283,6 +370,7 @@ def _run_startup(
     peer_cert: bytes | None,
     *,
     retry_allowed: bool,
+    gss_encrypted: bool = False,
 ) -> None:
     """StartupMessage, the authentication exchange, then everything up to ReadyForQuery.
 
@@ -296,6 +384,10 @@ def _run_startup(
         tls_peer_cert=peer_cert,
         channel_binding=info.params.get("channel_binding") or "prefer",
         require_auth=info.params.get("require_auth") or None,
+        gss_target=None
+        if host.is_unix
+        else (info.params.get("krbsrvname") or "postgres", host.host or host.hostaddr or ""),
+        gss_encrypted=gss_encrypted,
     )
     proto.protocol_version = high
     proto.wbuf.startup(high, startup_params(info))

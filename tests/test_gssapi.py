@@ -1,0 +1,175 @@
+"""GSSAPI authentication and GSSAPI encryption against a real MIT KDC and a real server.
+
+One KDC and one server per module: the server's keytab holds ``postgres/localhost``, pg_hba
+sends the Kerberos user to ``gss`` both over ``hostgssenc`` (encrypted) and ``host``
+(authentication only). Skips with the reason when krb5 or the gssapi package is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from kdc import REALM, USER, Kdc, missing_tools
+from pgserver import PgServer
+
+_missing = missing_tools()
+if _missing:
+    pytest.skip(
+        "GSSAPI tests need MIT krb5 (apt-get install krb5-kdc krb5-admin-server krb5-user); "
+        f"missing: {', '.join(_missing)}",
+        allow_module_level=True,
+    )
+pytest.importorskip("gssapi", reason="GSSAPI tests need the gssapi package (pgdbapi[gssapi])")
+
+import pgdbapi  # noqa: E402
+import pgdbapi.gss  # noqa: E402
+
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("PGDBAPI_TEST_DSN")), reason="starts its own Kerberized server"
+)
+
+GSS_RULE = "gss include_realm=0"
+LOOPBACKS = ("127.0.0.1/32", "::1/128")
+
+
+@pytest.fixture(scope="module")
+def kdc() -> Iterator[Kdc]:
+    saved = {key: os.environ.get(key) for key in ("KRB5_CONFIG", "KRB5CCNAME")}
+    with Kdc() as running:
+        os.environ.update(running.client_env())
+        try:
+            yield running
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def gss_server(kdc: Kdc) -> Iterator[PgServer]:
+    rules = [f"hostgssenc all {USER} {net} {GSS_RULE}" for net in LOOPBACKS]
+    rules += [f"host all {USER} {net} {GSS_RULE}" for net in LOOPBACKS]
+    server = PgServer(
+        settings={"krb_server_keyfile": "'postgres.keytab'"},
+        hba_rules=rules,
+        extra_roles={USER: None},
+        data_files={"postgres.keytab": kdc.keytab_bytes()},
+    )
+    with server:
+        yield server
+
+
+def _connect(server: PgServer, **params: Any) -> Any:
+    params.setdefault("user", USER)
+    params.setdefault("connect_timeout", 10)
+    params.setdefault("sslmode", "disable")
+    return pgdbapi.connect(server.dsn(host="localhost", **params))
+
+
+def _gss_status(conn: Any) -> tuple[bool, str, bool]:
+    cur = conn.cursor()
+    cur.execute(
+        "SELECT gss_authenticated, principal, encrypted FROM pg_stat_gssapi "
+        "WHERE pid = pg_backend_pid()"
+    )
+    row = cur.fetchone()
+    return row[0], row[1], row[2]
+
+
+def test_gss_authentication_without_encryption(gss_server: PgServer) -> None:
+    conn = _connect(gss_server, gssencmode="disable")
+    try:
+        assert _gss_status(conn) == (True, f"{USER}@{REALM}", False)
+        cur = conn.cursor()
+        cur.execute("SELECT current_user")
+        assert cur.fetchone() == (USER,)
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("mode", ["require", "prefer"])
+def test_gss_encryption(gss_server: PgServer, mode: str) -> None:
+    conn = _connect(gss_server, gssencmode=mode)
+    try:
+        assert _gss_status(conn) == (True, f"{USER}@{REALM}", True)
+    finally:
+        conn.close()
+
+
+def test_gss_encryption_is_preferred_over_tls_by_default(gss_server: PgServer) -> None:
+    # sslmode=prefer meets a server without TLS after the GSSAPI layer: nothing else is tried
+    conn = _connect(gss_server, sslmode="prefer")
+    try:
+        assert _gss_status(conn)[2] is True
+    finally:
+        conn.close()
+
+
+def test_more_than_16_kB_both_ways_through_the_encrypted_stream(gss_server: PgServer) -> None:
+    conn = _connect(gss_server, gssencmode="require", krbsrvname="postgres", gsslib="gssapi")
+    try:
+        stream = conn._transport.stream if hasattr(conn, "_transport") else None
+        if stream is not None:
+            assert isinstance(stream, pgdbapi.gss.GssStream)
+            assert 0 < stream.max_chunk < 16384
+        big = "".join(chr(0x41 + i % 26) for i in range(100_000))
+        cur = conn.cursor()
+        cur.execute("SELECT %s::text, length(%s::text), repeat('xy', 150000)", (big, big))
+        echoed, length, generated = cur.fetchone()
+        assert echoed == big
+        assert length == len(big)
+        assert generated == "xy" * 150000
+        cur.execute("SELECT 1")  # the stream stays in step after the big packets
+        assert cur.fetchone() == (1,)
+    finally:
+        conn.close()
+
+
+def test_wrong_krbsrvname_fails_with_gssencmode_require(gss_server: PgServer) -> None:
+    with pytest.raises(pgdbapi.OperationalError, match="gssencmode=require.*GSSAPI"):
+        _connect(gss_server, gssencmode="require", krbsrvname="nosuchservice")
+
+
+def test_wrong_krbsrvname_falls_back_without_gss_when_preferred(gss_server: PgServer) -> None:
+    # the superuser's own rule (trust) takes the unencrypted retry
+    conn = _connect(gss_server, user="postgres", gssencmode="prefer", krbsrvname="nosuchservice")
+    try:
+        assert _gss_status(conn)[2] is False
+    finally:
+        conn.close()
+
+
+def test_gss_authentication_with_wrong_krbsrvname_fails(gss_server: PgServer) -> None:
+    with pytest.raises(pgdbapi.OperationalError, match="GSSAPI authentication failed"):
+        _connect(gss_server, gssencmode="disable", krbsrvname="nosuchservice")
+
+
+def test_gsslib_other_than_gssapi_is_refused(gss_server: PgServer) -> None:
+    with pytest.raises(pgdbapi.OperationalError, match='gsslib parameter value: "sspi"'):
+        _connect(gss_server, gsslib="sspi")
+
+
+def test_without_the_gssapi_package(gss_server: PgServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pgdbapi.gss, "gssapi", None)
+    with pytest.raises(pgdbapi.OperationalError, match="gssencmode=require.*gssapi"):
+        _connect(gss_server, gssencmode="require")
+    with pytest.raises(pgdbapi.OperationalError, match="GSSAPI authentication.*gssapi is not"):
+        _connect(gss_server, gssencmode="prefer")
+
+
+def test_without_credentials(gss_server: PgServer, kdc: Kdc) -> None:
+    kdc.kdestroy()
+    try:
+        assert not pgdbapi.gss.has_credentials()
+        with pytest.raises(pgdbapi.OperationalError, match="gssencmode=require.*GSSAPI"):
+            _connect(gss_server, gssencmode="require")
+        # prefer sends no GSSENCRequest: the host rule asks for GSSAPI authentication
+        with pytest.raises(pgdbapi.OperationalError, match="GSSAPI authentication failed"):
+            _connect(gss_server)
+    finally:
+        kdc.kinit()

@@ -8,10 +8,13 @@ sends the Kerberos user to ``gss`` both over ``hostgssenc`` (encrypted) and ``ho
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fakeserver import one_shot_server
 from kdc import REALM, USER, Kdc, missing_tools
 from pgserver import PgServer
 
@@ -26,6 +29,7 @@ pytest.importorskip("gssapi", reason="GSSAPI tests need the gssapi package (pgdb
 
 import pgdbapi  # noqa: E402
 import pgdbapi.gss  # noqa: E402
+from pgdbapi import errors  # noqa: E402
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("PGDBAPI_TEST_DSN")), reason="starts its own Kerberized server"
@@ -173,3 +177,57 @@ def test_without_credentials(gss_server: PgServer, kdc: Kdc) -> None:
             _connect(gss_server)
     finally:
         kdc.kinit()
+
+
+def test_cancel_of_a_gss_encrypted_session(gss_server: PgServer) -> None:
+    conn = _connect(gss_server, gssencmode="require")
+    watcher = _connect(gss_server, user="postgres", gssencmode="disable")
+    sql = "SELECT pg_sleep(20) -- gss cancel"
+
+    def cancel_when_running() -> None:
+        cur = watcher.cursor()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE query = %s", (sql,))
+            if cur.fetchone()[0]:
+                break
+            time.sleep(0.02)
+        conn.cancel()
+
+    try:
+        watcher.autocommit = True
+        thread = threading.Thread(target=cancel_when_running, daemon=True)
+        thread.start()
+        with pytest.raises(errors.QueryCanceled):
+            conn.cursor().execute(sql)
+        thread.join(10)
+        conn.rollback()
+        cur = conn.cursor()
+        cur.execute("SELECT 1")
+        assert cur.fetchone() == (1,)
+    finally:
+        conn.close()
+        watcher.close()
+
+
+@pytest.mark.parametrize(
+    "reply,words",
+    [
+        (b"N", "server doesn't support GSSAPI encryption"),
+        (b"E", "error response during GSSAPI encryption request"),
+        (b"GX", "unencrypted data after the encryption answer"),
+        (b"Q", "invalid response to GSSAPI negotiation"),
+    ],
+)
+def test_gssencrequest_answers(reply: bytes, words: str) -> None:
+    with one_shot_server(reply) as (port, received):
+        with pytest.raises(pgdbapi.OperationalError, match=words):
+            pgdbapi.connect(
+                host="localhost",
+                port=port,
+                user=USER,
+                dbname="d",
+                gssencmode="require",
+                connect_timeout=5,
+            )
+    assert not any(b"user" in chunk for chunk in received)  # no StartupMessage followed

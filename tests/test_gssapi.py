@@ -8,6 +8,8 @@ sends the Kerberos user to ``gss`` both over ``hostgssenc`` (encrypted) and ``ho
 from __future__ import annotations
 
 import os
+import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -231,3 +233,46 @@ def test_gssencrequest_answers(reply: bytes, words: str) -> None:
                 connect_timeout=5,
             )
     assert not any(b"user" in chunk for chunk in received)  # no StartupMessage followed
+
+
+def test_require_auth_gss_is_met_by_gss_encryption(gss_server: PgServer) -> None:
+    # over hostgssenc the server sends AuthenticationOk at once: the encryption authenticated
+    conn = _connect(gss_server, gssencmode="require", require_auth="gss")
+    conn.close()
+    with pytest.raises(pgdbapi.OperationalError, match="server did not complete authentication"):
+        _connect(gss_server, gssencmode="require", require_auth="scram-sha-256")
+    with pytest.raises(pgdbapi.OperationalError, match="server requested GSSAPI authentication"):
+        _connect(gss_server, gssencmode="disable", require_auth="password")
+
+
+def test_prefer_goes_on_with_ssl_request_on_the_same_socket_after_n() -> None:
+    """The server refuses GSSAPI (N): the next packet on that socket is the SSLRequest."""
+    lsock = socket.create_server(("127.0.0.1", 0))
+    seen: list[bytes] = []
+
+    def serve() -> None:
+        conn, _ = lsock.accept()
+        with conn:
+            conn.settimeout(5)
+            seen.append(conn.recv(8))
+            conn.sendall(b"N")
+            seen.append(conn.recv(8))
+            conn.sendall(b"E")  # refuse TLS too; the client then gives up
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(pgdbapi.OperationalError, match="error response during SSL exchange"):
+            pgdbapi.connect(
+                host="localhost",
+                port=lsock.getsockname()[1],
+                user=USER,
+                dbname="d",
+                gssencmode="prefer",
+                sslmode="require",
+                connect_timeout=5,
+            )
+        thread.join(5)
+    finally:
+        lsock.close()
+    assert seen == [struct.pack("!ii", 8, 80877104), struct.pack("!ii", 8, 80877103)]

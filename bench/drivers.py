@@ -92,8 +92,11 @@ class DbapiDriver(Driver):
                 check=lambda row: _check_select(row, n),
                 close=conn.close,
             )
-        if workload in ("fetch_int", "fetch_wide"):
-            sql = (wl.FETCH_INT if workload == "fetch_int" else wl.FETCH_WIDE).format(n=n)
+        if workload in wl.FETCH_SQL:
+            if workload == "fetch_timestamp":
+                cur.execute(wl.SESSION_UTC)
+                conn.commit()
+            sql = wl.FETCH_SQL[workload].format(n=n)
             return Trial(
                 run=lambda: _execute_fetchall(cur, sql),
                 check=lambda rows: wl.check_rows(workload, n, rows),
@@ -204,15 +207,17 @@ class AsyncpgDriver(Driver):
                 check=lambda row: _check_select(row, n),
                 close=close,
             )
-        if workload in ("fetch_int", "fetch_wide"):
-            if workload == "fetch_wide":
+        if workload in wl.FETCH_SQL:
+            if workload in ("fetch_wide", "fetch_jsonb"):
                 # asyncpg hands jsonb back as str by default; decode it like everyone else does.
                 self._sync(
                     conn.set_type_codec(
                         "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
                     )
                 )
-            sql = (wl.FETCH_INT if workload == "fetch_int" else wl.FETCH_WIDE).format(n=n)
+            if workload == "fetch_timestamp":
+                self._sync(conn.execute(wl.SESSION_UTC))
+            sql = wl.FETCH_SQL[workload].format(n=n)
             return Trial(
                 run=lambda: self._sync(conn.fetch(sql)),
                 check=lambda rows: wl.check_rows(workload, n, rows),

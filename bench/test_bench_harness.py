@@ -6,8 +6,9 @@ import datetime as dt
 import json
 import socket
 import uuid
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import dsn as dsn_util
 import pytest
@@ -142,6 +143,63 @@ def test_wide_row_check_wants_decoded_types() -> None:
         wl.check_rows("fetch_wide", 2, good[:1])
     assert isinstance(good[0][9], uuid.UUID)
     assert good[0][8] == dt.datetime(2000, 1, 1, 0, 1, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.parametrize("workload", sorted(wl.FETCH_SQL))
+def test_every_fetch_workload_accepts_its_own_expected_rows(workload: str) -> None:
+    rows = [wl.EXPECTED_ROW[workload](i) for i in (1, 2, 3)]
+    wl.check_rows(workload, 3, rows)
+    with pytest.raises(wl.CheckFailed, match="columns"):
+        wl.check_rows(workload, 3, [*rows[:2], rows[2][:-1]])
+
+
+def _replace(row: Tuple[Any, ...], col: int, value: Any) -> Tuple[Any, ...]:
+    return (*row[:col], value, *row[col + 1 :])
+
+
+def test_numeric_check_wants_the_servers_scale() -> None:
+    good = wl.expected_numeric_row(1)
+    assert str(good[2]) == "-999999999999999999999.5" and str(good[3]) == "1E-10"
+    wl.check_rows("fetch_numeric", 1, [good])
+    rescaled = _replace(good, 1, good[1].quantize(Decimal("0.001")))  # 1.250 == 1.25 but scale 3
+    with pytest.raises(wl.CheckFailed, match="col 1"):
+        wl.check_rows("fetch_numeric", 1, [rescaled])
+    as_float = _replace(good, 1, float(good[1]))
+    with pytest.raises(wl.CheckFailed, match="col 1"):
+        wl.check_rows("fetch_numeric", 1, [as_float])
+    # asyncpg builds scale-0 values with a positive exponent: same value, same scale, accepted
+    wl.check_rows(
+        "fetch_numeric", 1, [_replace(good, 4, Decimal("1.2345678901234567890123456789E+28"))]
+    )
+
+
+def test_timestamp_check_wants_utc_offset_and_exact_types() -> None:
+    good = wl.expected_timestamp_row(1)
+    wl.check_rows("fetch_timestamp", 1, [good])
+    plus_one = dt.timezone(dt.timedelta(hours=1))
+    same_instant_other_zone = _replace(good, 2, good[2].astimezone(plus_one))
+    with pytest.raises(wl.CheckFailed, match="col 2"):
+        wl.check_rows("fetch_timestamp", 1, [same_instant_other_zone])
+    date_as_datetime = _replace(good, 3, dt.datetime.combine(good[3], dt.time()))
+    with pytest.raises(wl.CheckFailed, match="col 3"):
+        wl.check_rows("fetch_timestamp", 1, [date_as_datetime])
+    assert good[4] == dt.timedelta(days=1, seconds=1, microseconds=500_000)
+
+
+def test_array_and_jsonb_checks_look_inside_the_values() -> None:
+    array_row = wl.expected_array_row(1)
+    with pytest.raises(wl.CheckFailed, match="col 1"):
+        wl.check_rows("fetch_array", 1, [_replace(array_row, 1, [str(v) for v in array_row[1]])])
+    with pytest.raises(wl.CheckFailed, match="col 2"):
+        wl.check_rows("fetch_array", 1, [_replace(array_row, 2, "{item 1,b}")])
+    doc = wl.expected_jsonb_row(1)[1]
+    wl.check_rows("fetch_jsonb", 1, [(1, doc)])
+    wrong_bool = json.loads(json.dumps(doc).replace("false", "0"))
+    assert wrong_bool == doc  # 0 == False: only the type check tells them apart
+    with pytest.raises(wl.CheckFailed, match="col 1"):
+        wl.check_rows("fetch_jsonb", 1, [(1, wrong_bool)])
+    with pytest.raises(wl.CheckFailed, match="col 1"):
+        wl.check_rows("fetch_jsonb", 1, [(1, json.dumps(doc))])
 
 
 def test_failing_and_hanging_drivers_become_error_cells(capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,8 +4,10 @@ ReadyForQuery.
 The encryption follows libpq's sslmode (protocol.md §8.1): which ways to try and in which order
 (:func:`encryption_order`), the SSLRequest exchange, direct TLS, and the fallbacks of ``allow``
 and ``prefer`` — a second attempt on a new socket when the first one's TLS handshake or
-authentication failed. The protocol version range (``min/max_protocol_version``) is checked
-against the server's NegotiateProtocolVersion before any secret is sent.
+authentication failed. A GSSENCRequest comes first when gssencmode asks for one
+(:func:`gss_encryption_wanted`); GSSAPI encryption, once up, replaces TLS. The protocol
+version range (``min/max_protocol_version``) is checked against the server's
+NegotiateProtocolVersion before any secret is sent.
 """
 
 from __future__ import annotations
@@ -152,7 +154,7 @@ def gss_encryption_wanted(info: ConnInfo, host: HostSpec) -> bool:
     """Whether to send a GSSENCRequest first: libpq's gssencmode (``prefer`` only when the
     gssapi package is present and the user holds Kerberos credentials; never over a Unix
     socket or with direct TLS)."""
-    mode = info.params.get("gssencmode") or "prefer"
+    mode = _gssencmode(info)
     if mode == "disable":
         return False
     if mode == "require":
@@ -338,7 +340,11 @@ def _start_gss_encryption(info: ConnInfo, host: HostSpec, transport: Transport) 
             raise OperationalError("gssencmode=require: server doesn't support GSSAPI encryption")
         return False
     if answer == b"E":  # not yet authenticated: its text is not shown (CVE-2024-10977)
-        raise OperationalError("server sent an error response during GSSAPI encryption request")
+        error = OperationalError("server sent an error response during GSSAPI encryption request")
+        if required:
+            raise error
+        # a server before PostgreSQL 12 rejects the request code: a new socket without GSSAPI
+        raise _TryNext(error, after_gss=True)
     if answer != b"G":
         raise OperationalError(
             f"received invalid response to GSSAPI negotiation: {answer.decode('latin-1')!r}"

@@ -39,6 +39,7 @@ pytestmark = pytest.mark.skipif(
 
 GSS_RULE = "gss include_realm=0"
 LOOPBACKS = ("127.0.0.1/32", "::1/128")
+GSSENC_REQUEST = struct.pack("!ii", 8, 80877104)
 
 
 @pytest.fixture(scope="module")
@@ -245,34 +246,55 @@ def test_require_auth_gss_is_met_by_gss_encryption(gss_server: PgServer) -> None
         _connect(gss_server, gssencmode="disable", require_auth="password")
 
 
+class _ScriptedServer:
+    """Per connection, per reply: reads the client's next 8 bytes (a request code, or a
+    StartupMessage's start), then sends the reply; records what it read."""
+
+    def __init__(self, script: list[list[bytes]]) -> None:
+        self.lsock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.lsock.getsockname()[1]
+        self.seen: list[bytes] = []
+        self._thread = threading.Thread(target=self._serve, args=(script,), daemon=True)
+        self._thread.start()
+
+    def _serve(self, script: list[list[bytes]]) -> None:
+        for replies in script:
+            conn, _ = self.lsock.accept()
+            with conn:
+                conn.settimeout(5)
+                for reply in replies:
+                    self.seen.append(conn.recv(8))
+                    conn.sendall(reply)
+
+    def connect_fails(self, words: str, **params: Any) -> None:
+        try:
+            with pytest.raises(pgdbapi.OperationalError, match=words):
+                pgdbapi.connect(
+                    host="127.0.0.1",
+                    port=self.port,
+                    user=USER,
+                    dbname="d",
+                    connect_timeout=5,
+                    **params,
+                )
+            self._thread.join(5)
+        finally:
+            self.lsock.close()
+
+
 def test_prefer_goes_on_with_ssl_request_on_the_same_socket_after_n() -> None:
     """The server refuses GSSAPI (N): the next packet on that socket is the SSLRequest."""
-    lsock = socket.create_server(("127.0.0.1", 0))
-    seen: list[bytes] = []
+    server = _ScriptedServer([[b"N", b"E"]])  # refuse TLS too; the client then gives up
+    server.connect_fails(
+        "error response during SSL exchange", gssencmode="prefer", sslmode="require"
+    )
+    assert server.seen == [GSSENC_REQUEST, struct.pack("!ii", 8, 80877103)]
 
-    def serve() -> None:
-        conn, _ = lsock.accept()
-        with conn:
-            conn.settimeout(5)
-            seen.append(conn.recv(8))
-            conn.sendall(b"N")
-            seen.append(conn.recv(8))
-            conn.sendall(b"E")  # refuse TLS too; the client then gives up
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        with pytest.raises(pgdbapi.OperationalError, match="error response during SSL exchange"):
-            pgdbapi.connect(
-                host="localhost",
-                port=lsock.getsockname()[1],
-                user=USER,
-                dbname="d",
-                gssencmode="prefer",
-                sslmode="require",
-                connect_timeout=5,
-            )
-        thread.join(5)
-    finally:
-        lsock.close()
-    assert seen == [struct.pack("!ii", 8, 80877104), struct.pack("!ii", 8, 80877103)]
+def test_prefer_retries_without_gss_when_the_server_rejects_the_request() -> None:
+    """A pre-12 server answers the GSSENCRequest with an error: prefer reconnects without it."""
+    server = _ScriptedServer([[b"E"], [b""]])
+    server.connect_fails("closed the connection", gssencmode="prefer", sslmode="disable")
+    assert len(server.seen) == 2
+    assert server.seen[0] == GSSENC_REQUEST
+    assert server.seen[1][4:8] == struct.pack("!i", 196608)  # a StartupMessage (protocol 3.0)

@@ -382,7 +382,6 @@ def test_oversized_message_length_is_operational_error() -> None:
 @pytest.mark.parametrize(
     "extra",
     [
-        {"gssencmode": "require"},
         {"sslcertmode": "require"},
         {"scram_client_key": "abc"},
         {"oauth_issuer": "https://issuer.example"},

@@ -347,24 +347,13 @@ def test_negotiate_protocol_version_is_handled() -> None:
         lsock.close()
 
 
-def test_garbage_from_server_is_operational_error() -> None:
-    lsock, port = _scripted_server([b"\x00\x01\x02garbage that is no message"])
-    try:
-        with pytest.raises(pgdbapi.OperationalError):
-            pgdbapi.connect(
-                host="127.0.0.1",
-                port=port,
-                user="u",
-                dbname="d",
-                connect_timeout=5,
-                sslmode="disable",
-            )
-    finally:
-        lsock.close()
-
-
-def test_oversized_message_length_is_operational_error() -> None:
-    lsock, port = _scripted_server([b"R" + (0x7FFFFFFF).to_bytes(4, "big")])
+@pytest.mark.parametrize(
+    "reply",
+    [b"\x00\x01\x02garbage that is no message", b"R" + (0x7FFFFFFF).to_bytes(4, "big")],
+    ids=["garbage", "oversized-length"],
+)
+def test_bad_bytes_from_server_are_operational_error(reply: bytes) -> None:
+    lsock, port = _scripted_server([reply])
     try:
         with pytest.raises(pgdbapi.OperationalError):
             pgdbapi.connect(

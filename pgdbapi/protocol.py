@@ -130,7 +130,6 @@ class Protocol:
         self.results: list[Result] = []
         self.error: Error | None = None
         self.statement_fields: list[Any] | None = None  # last Describe(S) answer
-        self.statement_params: tuple[int, ...] | None = None
         self._current: Result | None = None
         # per Bind still unanswered: the known description of its rows, or None when a
         # RowDescription will come (Describe was sent)
@@ -146,7 +145,6 @@ class Protocol:
         self.copy_out = None
         self._current = None
         self.statement_fields = None
-        self.statement_params = None
 
     def preset(self, preset: PresetResult | None) -> None:
         """Queue the description of the next Bind's results (None: a RowDescription will come)."""
@@ -220,9 +218,7 @@ class Protocol:
                 self._awaiting_statement_desc = False
                 self.statement_fields = None
         elif mtype == 0x74:  # 't' ParameterDescription
-            (n,) = _unpack_h(body, 0)
-            self.statement_params = struct.unpack_from(f"!{n}I", body, 2)
-            self._awaiting_statement_desc = True
+            self._awaiting_statement_desc = True  # its RowDescription/NoData comes next
         elif mtype in (0x31, 0x33):  # '1' ParseComplete, '3' CloseComplete
             pass
         elif mtype == 0x45:  # 'E' ErrorResponse

@@ -15,7 +15,6 @@ from functools import cached_property
 from typing import Any, Mapping, Sequence, Union, cast
 
 from . import adapters as _adapters
-from ._codec_contract import Encoded
 from .exceptions import DataError, ProgrammingError
 from .literals import quote
 
@@ -219,9 +218,7 @@ def needs_client_binding(pq: ParsedQuery, params: Params) -> bool:
 
     Raises the errors :func:`server_params` raises for params that do not fit.
     """
-    if not pq.server_bindable:
-        return True
-    return _adapt_values(_values(pq, params)) is None
+    return bindable_values(pq, params) is None
 
 
 def bindable_values(pq: ParsedQuery, params: Params) -> list[Any] | None:
@@ -263,14 +260,6 @@ def _adapt_values(values: list[Any], *, strict: bool = False) -> list[Any] | Non
             return None
         values[i] = encoded
     return values
-
-
-def has_tuple(values: list[Any]) -> bool:
-    """A tuple among the values (psycopg2's ``IN %s`` idiom): client-side binding needed."""
-    for v in values:
-        if isinstance(v, tuple) and not isinstance(v, Encoded):
-            return True
-    return False
 
 
 def _count(n: int, noun: str) -> str:

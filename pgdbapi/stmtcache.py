@@ -35,10 +35,6 @@ class StatementCache:
         self._serial = 0
         self.to_close: list[bytes] = []
 
-    @property
-    def enabled(self) -> bool:
-        return self.threshold is not None and self.size > 0
-
     def lookup(self, key: Key) -> Entry | None:
         """Count one use of ``key``; return its entry when it is (or should now be) prepared."""
         threshold = self.threshold

@@ -21,6 +21,8 @@ def _load() -> "CodecModule":
     if wanted != "python":
         try:
             from . import _codec  # type: ignore[attr-defined]
+
+            _check_beside_package(_codec.__file__)
         except ImportError:
             if wanted == "c":
                 raise
@@ -29,6 +31,15 @@ def _load() -> "CodecModule":
     from . import _pycodec
 
     return cast("CodecModule", _pycodec)
+
+
+def _check_beside_package(path: str | None) -> None:
+    """Only the extension built for this package counts: an import system can hand over
+    another checkout's (a stale editable-install finder does), which would hide a failed
+    build of this one."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    if path is None or os.path.dirname(os.path.abspath(path)) != here:
+        raise ImportError(f"pgdbapi._codec found at {path!r}, not beside the package in {here}")
 
 
 impl: "CodecModule" = _load()

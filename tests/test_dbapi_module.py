@@ -91,7 +91,9 @@ def test_xid() -> None:
 
 def _run_python(code: str, impl: str) -> "subprocess.CompletedProcess[str]":
     env = dict(os.environ, PGDBAPI_IMPL=impl)
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 _BLOCK_EXTENSION = "import sys; sys.modules['pgdbapi._codec'] = None\n"
@@ -130,3 +132,25 @@ def test_both_twins_export_the_contract(module_name: str) -> None:
     missing = sorted(n for n in names if not hasattr(module, n))
     assert not missing
     assert module.IMPLEMENTATION == ("c" if module_name.endswith("_codec") else "python")
+
+
+_FOREIGN_EXTENSION = (
+    "import sys, types\n"
+    "fake = types.ModuleType('pgdbapi._codec')\n"
+    "fake.__file__ = '/some/other/checkout/pgdbapi/_codec.so'\n"
+    "fake.IMPLEMENTATION = 'c'\n"
+    "sys.modules['pgdbapi._codec'] = fake\n"
+)
+
+
+def test_impl_c_refuses_an_extension_from_elsewhere() -> None:
+    """A stale install of another checkout must not stand in for a failed build of this one."""
+    out = _run_python(_FOREIGN_EXTENSION + "import pgdbapi", "c")
+    assert out.returncode != 0
+    assert "not beside the package" in out.stderr
+
+
+def test_auto_impl_ignores_an_extension_from_elsewhere() -> None:
+    out = _run_python(_FOREIGN_EXTENSION + "import pgdbapi; print(pgdbapi.implementation)", "")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "python"

@@ -23,6 +23,7 @@ a plain parameter (:meth:`to_param` returning an :class:`Encoded`: ``QuotedStrin
 from __future__ import annotations
 
 import struct
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence
 
@@ -117,8 +118,56 @@ def _map_leaves(items: list[Any], func: Callable[[str], Any]) -> list[Any]:
     ]
 
 
+class CasterRegistry(dict):  # type: ignore[type-arg]
+    """Typecasters by OID that count their changes in :data:`generation`, so a connection
+    rebuilds the decoders of the statements it prepared before a registration (code that
+    edits ``string_types`` directly, as psycopg2 allows, is seen too)."""
+
+    def _changed(self) -> None:
+        generation[0] += 1
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._changed()
+
+    def __delitem__(self, key: Any) -> None:
+        super().__delitem__(key)
+        self._changed()
+
+    def pop(self, *args: Any) -> Any:
+        value = super().pop(*args)
+        self._changed()
+        return value
+
+    def popitem(self) -> Any:
+        item = super().popitem()
+        self._changed()
+        return item
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        value = super().setdefault(key, default)
+        self._changed()
+        return value
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._changed()
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def __ior__(self, other: Any) -> Any:  # type: ignore[misc]
+        self.update(other)
+        return self
+
+
+# Bumped by every change to a CasterRegistry: a one-item list, read on each execution of
+# a prepared statement (one comparison).
+generation = [0]
+
 # Global typecasters by OID (psycopg2.extensions.string_types).
-string_types: dict[int, TypeCaster] = {}
+string_types: dict[int, TypeCaster] = CasterRegistry()
 
 
 class TypeInfo:
@@ -155,7 +204,7 @@ class ConnectionTypes:
     __slots__ = ("casters", "info", "by_name", "cast_context")
 
     def __init__(self, ctx: Any) -> None:
-        self.casters: dict[int, TypeCaster] = {}
+        self.casters: dict[int, TypeCaster] = CasterRegistry()
         self.info: dict[str, TypeInfo] = {}
         # registrations made from a catalog lookup, to redo them (refresh_types)
         self.by_name: dict[tuple[str, str], Callable[[], Any]] = {}
@@ -225,10 +274,8 @@ def register_type(obj: TypeCaster, scope: Any = None) -> None:
     """Use ``obj`` for its OIDs: everywhere (``scope`` None) or on one connection.
 
     A cursor as ``scope`` registers on its connection (psycopg2 limits it to the cursor;
-    rows here are decoded before any cursor sees them). Statements the connection already
-    prepared keep the decoders they were prepared with, so a per-connection registration
-    empties its prepared-statement cache; a global one applies to statements prepared
-    afterwards (register casters globally before connecting, as psycopg2 code does)."""
+    rows here are decoded before any cursor sees them). Either way it applies from the next
+    execution on, also to statements already prepared (their decoders are rebuilt)."""
     if not isinstance(obj, TypeCaster):
         raise TypeError(f"expected a typecaster (new_type), not {type(obj).__name__}")
     if scope is None:
@@ -236,7 +283,6 @@ def register_type(obj: TypeCaster, scope: Any = None) -> None:
     else:
         conn = _connection_of(scope)
         target = conn._proto.types.casters
-        conn.prepared_statements.clear()
     for oid in obj.values:
         target[oid] = obj
 
@@ -615,11 +661,21 @@ def adapt(obj: Any, protocol: Any = ISQLQuote, alternate: Any = None) -> Any:
     return _Literal(obj)
 
 
+# The connection whose query is being rendered (Connection sets it around mogrify and
+# client-side binding): psycopg2 calls an adapter's ``prepare(conn)`` before ``getquoted()``.
+adapting_for: ContextVar[Any] = ContextVar("adapting_for", default=None)
+
+
 def _quote_adapted(value: Any, std: bool) -> str:
     adapter = _find_adapter(type(value))
     if adapter is None:
         raise ProgrammingError(f"can't adapt type '{type(value).__name__}'")
     adapted = adapter(value)
+    prepare = getattr(adapted, "prepare", None)
+    if prepare is not None:
+        conn = adapting_for.get()
+        if conn is not None:
+            prepare(conn)
     return bytes(adapted.getquoted()).decode()
 
 

@@ -11,8 +11,9 @@ import ssl
 import threading
 from typing import Any, Callable, Iterable, Mapping
 
+from . import adapters, pyformat
 from . import exceptions as exc
-from . import pyformat
+from .adapters import generation as _caster_generation
 from .cancel import send_cancel
 from .codec import impl as codec
 from .conninfo import ConnInfo, HostSpec, resolve
@@ -367,7 +368,11 @@ class Connection(TwoPhaseCommit):
 
     def _client_sql(self, pq: Any, params: Any) -> bytes:
         std = self._proto.parameters.get("standard_conforming_strings", "on") == "on"
-        return pyformat.client_sql(pq, params, standard_conforming_strings=std)
+        token = adapters.adapting_for.set(self)  # adapters' prepare(conn) gets this connection
+        try:
+            return pyformat.client_sql(pq, params, standard_conforming_strings=std)
+        finally:
+            adapters.adapting_for.reset(token)
 
     def mogrify(self, query: str | bytes, params: Any = None) -> bytes:
         if params is None:
@@ -407,6 +412,8 @@ class Connection(TwoPhaseCommit):
                 name = cache.new_name()
                 proto.write_extended(name, sql, values, oids, (), describe_statement=True)
             else:  # prepared: Bind/Execute/Sync, rows decoded with the known description
+                if entry.generation != _caster_generation[0]:  # a typecaster registered since
+                    self._build_preset(entry)
                 w = proto.wbuf
                 w.bind(b"", entry.name, values, oids, entry.result_formats, proto.ctx)
                 w.execute(b"", 0)
@@ -443,8 +450,14 @@ class Connection(TwoPhaseCommit):
     def _remember_statement(self, entry: Any) -> None:
         fields = self._proto.statement_fields
         entry.fields = fields
-        formats = StatementCache.result_formats_for(fields)
-        entry.result_formats = formats
+        entry.result_formats = StatementCache.result_formats_for(fields)
+        self._build_preset(entry)
+
+    def _build_preset(self, entry: Any) -> None:
+        """The decoders of a prepared statement's rows, from the typecasters registered now."""
+        entry.generation = _caster_generation[0]
+        fields = entry.fields
+        formats = entry.result_formats
         if fields:
             per_col = (
                 formats * len(fields) if len(formats) == 1 else (formats or (0,) * len(fields))

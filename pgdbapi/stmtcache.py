@@ -17,7 +17,7 @@ Key = tuple[bytes, tuple[int, ...]]
 
 
 class Entry:
-    __slots__ = ("count", "name", "fields", "preset", "result_formats")
+    __slots__ = ("count", "name", "fields", "preset", "result_formats", "generation")
 
     def __init__(self) -> None:
         self.count = 0
@@ -25,6 +25,7 @@ class Entry:
         self.fields: list[Any] | None = None  # statement's RowDescription (formats 0)
         self.preset: Any = None  # PresetResult used to decode Execute without Describe
         self.result_formats: tuple[int, ...] = ()
+        self.generation = -1  # adapters.generation when ``preset`` was built
 
 
 class StatementCache:

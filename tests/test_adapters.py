@@ -95,6 +95,26 @@ def test_connection_caster_wins_over_global(prep_conn: Any) -> None:
     assert three_ways(prep_conn, "1") == ["conn"] * 3
 
 
+def test_global_registration_reaches_statements_already_prepared(prep_conn: Any) -> None:
+    assert three_ways(prep_conn, "7") == [7, 7, 7]
+    assert len(prep_conn.prepared_statements) == 1
+    ext.register_type(ext.new_type((23,), "BANG", lambda v, c: v + "!"))
+    assert three_ways(prep_conn, "7") == ["7!"] * 3
+    assert len(prep_conn.prepared_statements) == 1  # rebuilt decoders, not re-prepared
+
+
+def test_editing_string_types_directly_reaches_prepared_statements(prep_conn: Any) -> None:
+    caster = ext.new_type((23,), "BANG", lambda v, c: v + "!")
+    ext.string_types[23] = caster  # psycopg2 code does this too
+    assert three_ways(prep_conn, "7") == ["7!"] * 3
+    del ext.string_types[23]
+    assert three_ways(prep_conn, "7") == [7, 7, 7]
+    ext.string_types.update({23: caster})
+    assert three_ways(prep_conn, "7") == ["7!"] * 3
+    ext.string_types.pop(23)
+    assert three_ways(prep_conn, "7") == [7, 7, 7]
+
+
 def test_caster_for_unknown_oid_type(prep_conn: Any) -> None:
     prep_conn.cursor().execute("select 1")  # warm up
     oid = _scalar(prep_conn, "select 'point'::regtype::oid")
@@ -322,6 +342,32 @@ def test_register_adapter_snippet_goes_client_side(conn: Any) -> None:
     assert cur.mogrify("select %s", (Point(1, 2),)) == b"select point(1, 2)"
 
 
+class PreparedPointAdapter(PointAdapter):
+    """Records the connection psycopg2's protocol hands to ``prepare`` before getquoted."""
+
+    seen: list[Any] = []
+
+    def prepare(self, conn: Any) -> None:
+        self.seen.append(conn)
+        self.conn = conn
+
+    def getquoted(self) -> bytes:
+        assert self.conn is not None  # prepare came first
+        return super().getquoted()
+
+
+def test_adapter_prepare_gets_the_connection_before_getquoted(conn: Any) -> None:
+    PreparedPointAdapter.seen = []
+    ext.register_adapter(Point, PreparedPointAdapter)
+    cur = conn.cursor()
+    cur.execute("select %s::text", (Point(1, 2),))
+    assert cur.fetchone()[0] == "(1,2)"
+    assert cur.mogrify("select %s", (Point(3, 4),)) == b"select point(3, 4)"
+    cur.execute("select %s::text", ((Point(0, 0), Point(5, 5)),))  # a tuple of adapted values
+    assert cur.fetchone()[0] == '("(0,0)","(5,5)")'
+    assert PreparedPointAdapter.seen == [conn] * 4
+
+
 def test_adapter_for_a_subclass_through_the_mro(conn: Any) -> None:
     class SubPoint(Point):
         pass
@@ -500,3 +546,4 @@ def test_connection_registration_reaches_statements_already_prepared(prep_conn: 
     assert len(prep_conn.prepared_statements) == 1
     ext.register_type(ext.new_type((23,), "SEVEN", lambda v, c: v + "!"), prep_conn)
     assert three_ways(prep_conn, "7") == ["7!"] * 3
+    assert len(prep_conn.prepared_statements) == 1  # rebuilt decoders, not re-prepared

@@ -13,6 +13,7 @@ which returns the twin's decoder of that oid in the same format.
 
 from __future__ import annotations
 
+import re
 import struct
 from datetime import date, datetime
 from decimal import Decimal
@@ -239,20 +240,45 @@ def _range_bound(s: bytes, i: int) -> tuple[bytes | None, int]:
     return (None if i == start else bytes(out)), i
 
 
+# A range whose bounds need no unescaping: each bound unquoted (empty: absent) or quoted
+# without backslashes or doubled quotes, as the server prints ranges of numbers, dates and
+# timestamps. Anything else takes the character loop of _range_bound.
+_PLAIN_RANGE = re.compile(
+    rb'([\[(])(?:"([^"\\]*)"(?!")|([^",()\[\]\\]*)),(?:"([^"\\]*)"(?!")|([^",()\[\]\\]*))([\])])'
+).match
+_new = object.__new__
+
+
+def _range(lower: Any, upper: Any, bounds: str) -> Range:
+    """A Range from checked parts, without Range.__init__'s argument checks."""
+    r: Any = _new(Range)
+    r._lower = lower
+    r._upper = upper
+    r._bounds = bounds
+    return r  # type: ignore[no-any-return]
+
+
 def _parse_range(s: bytes, i: int, elem: Decoder) -> tuple[Range, int]:
     """One range in text form starting at s[i] -> (Range, index after it)."""
-    if s[i:i + 5].lower() == b"empty":
-        return Range(empty=True), i + 5
-    opening = s[i:i + 1]
-    _check(opening in (b"[", b"("), "range")
-    lower, i = _range_bound(s, i + 1)
-    _check(s[i:i + 1] == b",", "range")
-    upper, i = _range_bound(s, i + 1)
-    closing = s[i:i + 1]
-    _check(closing in (b"]", b")"), "range")
-    lo = None if lower is None else elem(lower, 0, len(lower))
-    hi = None if upper is None else elem(upper, 0, len(upper))
-    return Range(lo, hi, (opening + closing).decode()), i + 1
+    m = _PLAIN_RANGE(s, i)
+    if m is not None:
+        opening, qlo, lo, qhi, hi, closing = m.groups()
+        lower = qlo if qlo is not None else (lo or None)
+        upper = qhi if qhi is not None else (hi or None)
+        i = m.end() - 1
+    else:
+        if s[i:i + 5].lower() == b"empty":
+            return _range(None, None, ""), i + 5
+        opening = s[i:i + 1]
+        _check(opening in (b"[", b"("), "range")
+        lower, i = _range_bound(s, i + 1)
+        _check(s[i:i + 1] == b",", "range")
+        upper, i = _range_bound(s, i + 1)
+        closing = s[i:i + 1]
+        _check(closing in (b"]", b")"), "range")
+    lo_value = None if lower is None else elem(lower, 0, len(lower))
+    hi_value = None if upper is None else elem(upper, 0, len(upper))
+    return Range(lo_value, hi_value, (opening + closing).decode()), i + 1
 
 
 def text_range(elem: Decoder) -> Decoder:
@@ -284,28 +310,41 @@ def text_multirange(elem: Decoder) -> Decoder:
     return decode
 
 
+# bounds text by flags (an infinite bound is never inclusive)
+_BOUNDS_OF_FLAGS = [
+    ("[" if f & (_LB_INF | _LB_INC) == _LB_INC else "(")
+    + ("]" if f & (_UB_INF | _UB_INC) == _UB_INC else ")")
+    for f in range(32)
+]
+
+
 def _bin_range_at(buf: Any, pos: int, n: int, elem: Decoder) -> Range:
-    _check(n >= 1, "range")
+    if n < 1:
+        raise DataError("invalid range value")
     flags = buf[pos]
     end = pos + n
     pos += 1
     if flags & _RANGE_EMPTY:
         _check(n == 1, "range")
-        return Range(empty=True)
-    bounds: list[Any] = []
-    for inf in (_LB_INF, _UB_INF):
-        if flags & inf:
-            bounds.append(None)
-            continue
-        _check(pos + 4 <= end, "range")
-        size = _i32(buf, pos)[0]
+        return _range(None, None, "")
+    lower = upper = None
+    if not flags & _LB_INF:
+        size = _i32(buf, pos)[0] if pos + 4 <= end else -1
         pos += 4
-        _check(0 <= size <= end - pos, "range")
-        bounds.append(elem(buf, pos, size))
+        if not 0 <= size <= end - pos:
+            raise DataError("invalid range value")
+        lower = elem(buf, pos, size)
         pos += size
-    _check(pos == end, "range")
-    text = ("[" if flags & _LB_INC else "(") + ("]" if flags & _UB_INC else ")")
-    return Range(bounds[0], bounds[1], text)
+    if not flags & _UB_INF:
+        size = _i32(buf, pos)[0] if pos + 4 <= end else -1
+        pos += 4
+        if not 0 <= size <= end - pos:
+            raise DataError("invalid range value")
+        upper = elem(buf, pos, size)
+        pos += size
+    if pos != end:
+        raise DataError("invalid range value")
+    return _range(lower, upper, _BOUNDS_OF_FLAGS[flags & 0x1F])
 
 
 def bin_range(elem: Decoder) -> Decoder:

@@ -1466,6 +1466,37 @@ def test_more_values_round_trip(value: Any) -> None:
             assert type(got) is type(expected)
 
 
+def _quote_range_bound(text: str, style: int) -> str:
+    """A bound as range_out may print it (style 0: bare if it can be), or quoted with the
+    quotes doubled (1) or backslash-escaped (2), as a reader must accept."""
+    if style == 0 and text and not any(c in text for c in '()[],"\\ '):
+        return text
+    esc = '""' if style == 1 else '\\"'
+    return '"' + text.replace("\\", "\\\\").replace('"', esc) + '"'
+
+
+@FAST
+@given(
+    lo=st.none() | st.text(alphabet='ab1 ,()[]"\\', max_size=6),
+    hi=st.none() | st.text(alphabet='ab1 ,()[]"\\', max_size=6),
+    styles=st.tuples(st.integers(0, 2), st.integers(0, 2)),
+    bounds=st.sampled_from(["[)", "(]", "()", "[]"]),
+)
+def test_range_text_parser_fast_and_slow_paths_agree(
+    lo: str | None, hi: str | None, styles: tuple[int, int], bounds: str
+) -> None:
+    """Plain bounds take a regular expression, escaped ones a character loop: the same
+    bounds come out of both (what a range of any subtype would give to its element decoder)."""
+    from pgdbapi import _pycodec_types as T
+
+    parts = ["" if b is None else _quote_range_bound(b, st_) for b, st_ in zip((lo, hi), styles)]
+    text = (bounds[0] + parts[0] + "," + parts[1] + bounds[1]).encode()
+    got, end = T._parse_range(text, 0, lambda b, pos, n: bytes(b[pos:pos + n]).decode())
+    assert end == len(text)
+    assert (got.lower, got.upper) == (lo, hi)
+    assert got.bounds == ("(" if lo is None else bounds[0]) + (")" if hi is None else bounds[1])
+
+
 def _server_multirange(rs: list[Range]) -> bytes:
     return ("{" + ",".join(P.encode_param(r, 0, ctx_of(P))[1].decode()  # type: ignore[union-attr]
                            for r in rs) + "}").encode()

@@ -80,8 +80,15 @@ def _bool(value: bool, std: bool) -> str:
     return "true" if value else "false"
 
 
+# -32768::int2 parses as -(32768::int2), which is out of range: these three are bracketed
+_INT_MINIMUMS = frozenset((-(2**15), -(2**31), -(2**63)))
+
+
 def _int(value: int, std: bool) -> str:
-    return _signed(int.__repr__(value), value < 0)  # int.__repr__: IntEnum members too
+    text = int.__repr__(value)  # int.__repr__: IntEnum members too
+    if value in _INT_MINIMUMS:
+        return "(" + text + ")"
+    return _signed(text, value < 0)
 
 
 def _float(value: float, std: bool) -> str:

@@ -63,6 +63,7 @@ import decimal as _decimal
 import json as _json
 import uuid as _uuid
 
+from pgdbapi import _pycodec_styles as _styles
 from pgdbapi import _pycodec_types as _more
 from pgdbapi import oids as _oids
 from pgdbapi._codec_contract import Encoded
@@ -73,6 +74,7 @@ from pgdbapi.exceptions import (
     OperationalError,
     ProgrammingError,
 )
+from pgdbapi.types import Interval as _Interval
 
 import_datetime()
 
@@ -92,25 +94,33 @@ __all__ = [
     "parse_row_description",
 ]
 
-include "_codec_bytes.pxi"
-include "_codec_decode.pxi"
-include "_codec_arrays.pxi"
-include "_codec_encode.pxi"
-include "_codec_framing.pxi"
-
-
 cdef class TypeContext:
     """Session state value conversion depends on; the connection keeps it current."""
 
     cdef public object timezone
     cdef public object infinity     # "clamp" / "error" / "sentinel": docs/codec.md
+    cdef public object interval     # "timedelta" / "interval" (pgdbapi.types.Interval)
+    cdef public object datestyle    # as the server reports them (ParameterStatus)
+    cdef public object intervalstyle
 
     def __init__(self):
         self.timezone = _UTC
         self.infinity = "clamp"
+        self.interval = "timedelta"
+        self.datestyle = "ISO, MDY"
+        self.intervalstyle = "postgres"
 
     def __repr__(self):
-        return f"TypeContext(timezone={self.timezone!r}, infinity={self.infinity!r})"
+        return (f"TypeContext(timezone={self.timezone!r}, infinity={self.infinity!r}, "
+                f"interval={self.interval!r}, datestyle={self.datestyle!r}, "
+                f"intervalstyle={self.intervalstyle!r})")
+
+
+include "_codec_bytes.pxi"
+include "_codec_decode.pxi"
+include "_codec_arrays.pxi"
+include "_codec_encode.pxi"
+include "_codec_framing.pxi"
 
 
 def decode_value(oid, fmt, data, ctx):

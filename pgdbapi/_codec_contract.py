@@ -38,6 +38,9 @@ class TypeContextProto(Protocol):
 
     timezone: tzinfo  # session TimeZone: timestamptz values are returned in it (default UTC)
     infinity: str  # "clamp" (default) / "error" / "sentinel": infinite dates, docs/codec.md
+    interval: str  # "timedelta" (default) / "interval": what intervals decode to
+    datestyle: str  # DateStyle as reported by the server ("ISO, MDY"): text dates
+    intervalstyle: str  # IntervalStyle as reported ("postgres"): text intervals
 
 
 class RowDecoderProto(Protocol):

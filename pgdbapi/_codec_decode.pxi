@@ -56,6 +56,8 @@ cdef enum:
     C_T_INF            # date/timestamp(tz) under TypeContext.infinity != clamp
     C_B_INF            # (aux = base code | mode)
     C_LOADER           # a custom loader (RowDecoder only)
+    C_T_STYLED         # date/timestamp(tz)/interval text under a non-default DateStyle /
+                       # IntervalStyle: _pycodec_styles.decode_text (aux = oid | mode)
 
 
 _UTC = _datetime.timezone.utc
@@ -74,7 +76,14 @@ _DATETIME_MAX = _datetime.datetime.max
 _DATETIME_MIN = _datetime.datetime.min
 _TIMEDELTA_MAX = _datetime.timedelta.max
 _TIMEDELTA_MIN = _datetime.timedelta.min
+_INTERVAL_INF = _Interval.INFINITY
+_INTERVAL_NINF = _Interval.MINUS_INFINITY
 _NAN = float("nan")
+# fast-path failures: say which style the text had to be in (a SET DateStyle or
+# IntervalStyle in the same query string as the statement is only reported after it)
+_BAD_DATE = "invalid date" + _styles.DATESTYLE_HINT
+_BAD_TIMESTAMP = "invalid timestamp" + _styles.DATESTYLE_HINT
+_BAD_INTERVAL = "invalid interval" + _styles.INTERVALSTYLE_HINT
 
 # Array type OID -> element type OID (docs/codec.md decoding table).
 _ARRAY_ELEMENT = {
@@ -151,33 +160,58 @@ cdef int _decoder_code(object oid, object fmt) except -1:
 cdef inline bint _needs_tz(int code) noexcept:
     return code == C_T_TIMESTAMPTZ or code == C_B_TIMESTAMPTZ or code == C_T_ARRAY \
         or code == C_B_ARRAY or code == C_T_MORE or code == C_B_MORE or code == C_T_INF \
-        or code == C_B_INF
+        or code == C_B_INF or code == C_T_STYLED
 
 
-# The aux word of a decoder code: arrays and shared-module types carry their (built-in, so
-# < 2**28) OID, the infinity guard its base code; the top 4 bits are the infinity mode, so
-# that array elements and range bounds decode under the same mode.
-DEF AUX_MASK = 0x0FFFFFFF
-DEF MODE_SHIFT = 28
+# The aux word of a decoder code: arrays, shared-module types and styled text carry their
+# (built-in, so < 2**16) OID, the infinity guard its base code; the top 16 bits are the
+# context mode (_pycodec_styles.context_mode: infinity mode, interval type, DateStyle,
+# IntervalStyle), so that array elements and range bounds decode under the same settings.
+# Interval codes carry the mode alone (aux != 0: decode to Interval).
+DEF AUX_MASK = 0xFFFF
+DEF MODE_SHIFT = 16
+DEF INFINITY_BITS = 0x03
+DEF KEEP_INTERVALS = 0x04
+DEF STYLED_DATES = 0x08
+DEF STYLED_INTERVALS = 0x20
 
 
 cdef int _mode_of(object ctx) except -1:
-    """TypeContext.infinity as 0 clamp / 1 error / 2 sentinel (ProgrammingError if bad)."""
-    if getattr(ctx, "infinity", "clamp") == "clamp":
-        return 0
-    return _more.infinity_mode(ctx)
+    """The TypeContext settings decoders depend on as _pycodec_styles.context_mode bits:
+    0 for the defaults, without a call into Python (ProgrammingError for a bad mode)."""
+    cdef TypeContext c
+    if type(ctx) is TypeContext:
+        c = <TypeContext>ctx
+        if c.infinity == "clamp" and c.interval == "timedelta" \
+                and c.intervalstyle == "postgres" \
+                and (c.datestyle == "ISO, MDY" or c.datestyle == "ISO, DMY"):
+            return 0
+    return _styles.context_mode(ctx)
 
 
 cdef int _code_for(object oid, object fmt, int mode, uint32_t* aux) except -1:
-    """Decoder code and aux word for (oid, format) under an infinity mode."""
+    """Decoder code and aux word for (oid, format) under a context mode."""
     cdef int code = _decoder_code(oid, fmt)
     if code == C_T_ARRAY or code == C_B_ARRAY or code == C_T_MORE or code == C_B_MORE:
         aux[0] = <uint32_t>oid | (<uint32_t>mode << MODE_SHIFT)
-    elif mode and (code == C_T_DATE or code == C_T_TIMESTAMP or code == C_T_TIMESTAMPTZ):
-        aux[0] = <uint32_t>code | (<uint32_t>mode << MODE_SHIFT)
+    elif mode == 0:
+        aux[0] = 0
+    elif code == C_T_INTERVAL and mode & STYLED_INTERVALS:
+        aux[0] = <uint32_t>oid | (<uint32_t>mode << MODE_SHIFT)
+        code = C_T_STYLED
+    elif code == C_T_INTERVAL or code == C_B_INTERVAL:
+        aux[0] = mode & KEEP_INTERVALS
+    elif mode & STYLED_DATES and (code == C_T_DATE or code == C_T_TIMESTAMP
+                                  or code == C_T_TIMESTAMPTZ):
+        aux[0] = <uint32_t>oid | (<uint32_t>mode << MODE_SHIFT)
+        code = C_T_STYLED
+    elif mode & INFINITY_BITS and (code == C_T_DATE or code == C_T_TIMESTAMP
+                                   or code == C_T_TIMESTAMPTZ):
+        aux[0] = <uint32_t>code | (<uint32_t>(mode & INFINITY_BITS) << MODE_SHIFT)
         code = C_T_INF
-    elif mode and (code == C_B_DATE or code == C_B_TIMESTAMP or code == C_B_TIMESTAMPTZ):
-        aux[0] = <uint32_t>code | (<uint32_t>mode << MODE_SHIFT)
+    elif mode & INFINITY_BITS and (code == C_B_DATE or code == C_B_TIMESTAMP
+                                   or code == C_B_TIMESTAMPTZ):
+        aux[0] = <uint32_t>code | (<uint32_t>(mode & INFINITY_BITS) << MODE_SHIFT)
         code = C_B_INF
     else:
         aux[0] = 0
@@ -202,7 +236,7 @@ cdef object _dec_inf(int code, uint32_t aux, const char* p, Py_ssize_t n, object
         v = _get_i64(p)
         sign = 1 if v == 0x7FFFFFFFFFFFFFFF else (-1 if v == INT64_MIN else 0)
     if sign:
-        return _more.infinity_outcome(sign, aux >> MODE_SHIFT)
+        return _more.infinity_outcome(sign, (aux >> MODE_SHIFT) & INFINITY_BITS)
     return _decode(base, 0, p, n, tz)
 
 
@@ -294,20 +328,33 @@ cdef object _timezone_east(int64_t seconds):
     return _timezone(timedelta_new(0, <int>seconds, 0))
 
 
-cdef object _interval(int64_t months, int64_t days, int64_t us):
-    """timedelta for a (months, days, µs) interval: a year is 365 days, a month 30."""
+cdef object _make_interval(int64_t months, int64_t days, int64_t us):
+    """pgdbapi.types.Interval of in-range fields, built without running its __init__."""
+    cdef object v = _object_new(_Interval)
+    PyObject_GenericSetAttr(v, "_months", PyLong_FromLongLong(months))
+    PyObject_GenericSetAttr(v, "_days", PyLong_FromLongLong(days))
+    PyObject_GenericSetAttr(v, "_microseconds", PyLong_FromLongLong(us))
+    return v
+
+
+cdef object _interval(int64_t months, int64_t days, int64_t us, bint keep):
+    """An interval (months and days in int32 range) as an Interval when ``keep``; else
+    psycopg2's timedelta (a year is 365 days, a remaining month 30), or an Interval when a
+    timedelta cannot hold it."""
     cdef int64_t am = months if months >= 0 else -months
     cdef int64_t dd = (am // 12) * 365 + (am % 12) * 30
-    cdef int64_t q
+    cdef int64_t q, rest
+    if keep:
+        return _make_interval(months, days, us)
     if months < 0:
         dd = -dd
     dd += days
     q = _floordiv(us, USECS_PER_DAY)
-    us -= q * USECS_PER_DAY
+    rest = us - q * USECS_PER_DAY
     dd += q
     if dd > 999999999 or dd < -999999999:
-        raise DataError("interval out of Python's timedelta range")
-    return timedelta_new(<int>dd, <int>(us // USECS_PER_SEC), <int>(us % USECS_PER_SEC))
+        return _make_interval(months, days, us)
+    return timedelta_new(<int>dd, <int>(rest // USECS_PER_SEC), <int>(rest % USECS_PER_SEC))
 
 
 # --- binary decoders -----------------------------------------------------------------------
@@ -437,17 +484,17 @@ cdef object _dec_b_timetz(const char* p, Py_ssize_t n):
                     _timezone_east(-<int64_t>west))
 
 
-cdef object _dec_b_interval(const char* p, Py_ssize_t n):
+cdef object _dec_b_interval(const char* p, Py_ssize_t n, bint keep):
     _check_len(p, n, 16, "interval")
     cdef int64_t us = _get_i64(p)
     cdef int32_t days = _get_i32(p + 8)
     cdef int32_t months = _get_i32(p + 12)
     if us == 0x7FFFFFFFFFFFFFFF and days == 0x7FFFFFFF and months == 0x7FFFFFFF:
-        return _TIMEDELTA_MAX
+        return _INTERVAL_INF if keep else _TIMEDELTA_MAX
     if us == INT64_MIN and days == INT32_MIN \
             and months == INT32_MIN:
-        return _TIMEDELTA_MIN
-    return _interval(months, days, us)
+        return _INTERVAL_NINF if keep else _TIMEDELTA_MIN
+    return _interval(months, days, us, keep)
 
 
 cdef object _dec_b_date(const char* p, Py_ssize_t n):
@@ -709,10 +756,10 @@ cdef int _parse_date(const char* p, Py_ssize_t n, Py_ssize_t* pos, int* y, int* 
     if j - i != 4:
         if j - i > 4:
             raise _data_error("date out of Python's range (year > 9999)", p, n)
-        raise _data_error("invalid date", p, n)
+        raise _data_error(_BAD_DATE, p, n)
     if j + 6 > n or p[j] != b'-' or p[j + 3] != b'-' or not _is_digit(p[j + 1]) \
             or not _is_digit(p[j + 2]) or not _is_digit(p[j + 4]) or not _is_digit(p[j + 5]):
-        raise _data_error("invalid date", p, n)
+        raise _data_error(_BAD_DATE, p, n)
     y[0] = <int>_num(p, i, j)
     m[0] = <int>_num(p, j + 1, j + 3)
     d[0] = <int>_num(p, j + 4, j + 6)
@@ -815,7 +862,7 @@ cdef object _dec_t_timestamp(const char* p, Py_ssize_t n, object tz):
         return _DATETIME_MIN if tz is None else _DATETIME_MIN.replace(tzinfo=tz)
     _parse_date(p, n, &pos, &y, &m, &d)
     if pos >= n or p[pos] != b' ':
-        raise _data_error("invalid timestamp", p, n)
+        raise _data_error(_BAD_TIMESTAMP, p, n)
     pos += 1
     _parse_time(p, n, &pos, &us)
     if tz is not None:
@@ -884,7 +931,7 @@ cdef int _signed_int(const char* p, Py_ssize_t n, Py_ssize_t* pos, int64_t* out)
         i += 1
     j = _digits(p, i, n)
     if j == i:
-        raise _data_error("invalid interval", p, n)
+        raise _data_error(_BAD_INTERVAL, p, n)
     if j - i > 18:
         raise _data_error("interval field out of range", p, n)
     out[0] = sign * _num(p, i, j)
@@ -909,7 +956,7 @@ cdef int _frac_usecs(const char* p, Py_ssize_t n, Py_ssize_t* pos, int64_t* out)
     return 0
 
 
-cdef object _dec_t_interval_iso(const char* p, Py_ssize_t n):
+cdef object _dec_t_interval_iso(const char* p, Py_ssize_t n, bint keep):
     """iso_8601 style: P[nY][nM][nD][T[nH][nM][n[.f]S]] with signed fields."""
     cdef Py_ssize_t pos = 1
     cdef int64_t months = 0, days = 0, us = 0, v, frac, sign
@@ -928,7 +975,7 @@ cdef object _dec_t_interval_iso(const char* p, Py_ssize_t n):
         if in_time:
             _frac_usecs(p, n, &pos, &frac)
         if pos >= n:
-            raise _data_error("invalid interval", p, n)
+            raise _data_error(_BAD_INTERVAL, p, n)
         unit = p[pos]
         pos += 1
         if not in_time and unit == b'Y':
@@ -954,21 +1001,27 @@ cdef object _dec_t_interval_iso(const char* p, Py_ssize_t n):
             _checked_mul_add(&v, USECS_PER_SEC, sign * frac)
             _checked_add(&us, v)
         else:
-            raise _data_error("invalid interval", p, n)
+            raise _data_error(_BAD_INTERVAL, p, n)
         if frac and unit != b'S':
-            raise _data_error("invalid interval", p, n)
+            raise _data_error(_BAD_INTERVAL, p, n)
         if order <= last:
-            raise _data_error("invalid interval", p, n)
+            raise _data_error(_BAD_INTERVAL, p, n)
         last = order
         any_field = True
     if not any_field or (in_time and last < 4):
-        raise _data_error("invalid interval", p, n)
-    if months > 0x7FFFFFFF or months < -0x80000000:
+        raise _data_error(_BAD_INTERVAL, p, n)
+    return _text_interval(months, days, us, keep, p, n)
+
+
+cdef object _text_interval(int64_t months, int64_t days, int64_t us, bint keep,
+                           const char* p, Py_ssize_t n):
+    """_interval of fields read from text, which may be beyond the server's range."""
+    if months > 0x7FFFFFFF or months < INT32_MIN or days > 0x7FFFFFFF or days < INT32_MIN:
         raise _data_error("interval field out of range", p, n)
-    return _interval(months, days, us)
+    return _interval(months, days, us, keep)
 
 
-cdef object _dec_t_interval(const char* p, Py_ssize_t n):
+cdef object _dec_t_interval(const char* p, Py_ssize_t n, bint keep):
     """postgres style: [N year[s]] [N mon[s]] [N day[s]] [[+-]H+:MM:SS[.f]], or iso_8601."""
     cdef Py_ssize_t pos = 0, j
     cdef int64_t months = 0, days = 0, us = 0, v, h, frac, sign
@@ -976,40 +1029,40 @@ cdef object _dec_t_interval(const char* p, Py_ssize_t n):
     cdef const char* word
     cdef Py_ssize_t wl
     if _eq(p, n, "infinity", 8):
-        return _TIMEDELTA_MAX
+        return _INTERVAL_INF if keep else _TIMEDELTA_MAX
     if _eq(p, n, "-infinity", 9):
-        return _TIMEDELTA_MIN
+        return _INTERVAL_NINF if keep else _TIMEDELTA_MIN
     if n > 0 and p[0] == b'P':
-        return _dec_t_interval_iso(p, n)
+        return _dec_t_interval_iso(p, n, keep)
     if n == 0:
-        raise _data_error("invalid interval", p, n)
+        raise _data_error(_BAD_INTERVAL, p, n)
     while True:
         # A time field is digits followed by ':'; a unit field is digits, space, word.
         j = pos + 1 if pos < n and (p[pos] == b'-' or p[pos] == b'+') else pos
         j = _digits(p, j, n)
         if j < n and p[j] == b':':
             if last >= 4:
-                raise _data_error("invalid interval", p, n)
+                raise _data_error(_BAD_INTERVAL, p, n)
             sign = -1 if p[pos] == b'-' else 1
             if p[pos] == b'-' or p[pos] == b'+':
                 pos += 1
             if j == pos or j - pos > 18 or j + 6 > n or not _is_digit(p[j + 1]) \
                     or not _is_digit(p[j + 2]) or p[j + 3] != b':' or not _is_digit(p[j + 4]) \
                     or not _is_digit(p[j + 5]):
-                raise _data_error("invalid interval", p, n)
+                raise _data_error(_BAD_INTERVAL, p, n)
             h = _num(p, pos, j)
             v = _num(p, j + 1, j + 3) * 60 + _num(p, j + 4, j + 6)
             if _num(p, j + 1, j + 3) > 59 or _num(p, j + 4, j + 6) > 59:
-                raise _data_error("invalid interval", p, n)
+                raise _data_error(_BAD_INTERVAL, p, n)
             pos = j + 6
             _frac_usecs(p, n, &pos, &frac)
-            days += sign * (h // 24)
-            us = sign * ((h % 24) * <int64_t>USECS_PER_HOUR + v * USECS_PER_SEC + frac)
+            us = sign * h       # hours are not folded into days: Interval keeps them
+            _checked_mul_add(&us, USECS_PER_HOUR, sign * (v * USECS_PER_SEC + frac))
             last = 4
         else:
             _signed_int(p, n, &pos, &v)
             if pos >= n or p[pos] != b' ':
-                raise _data_error("invalid interval", p, n)
+                raise _data_error(_BAD_INTERVAL, p, n)
             pos += 1
             j = pos
             while j < n and p[j] != b' ':
@@ -1027,19 +1080,17 @@ cdef object _dec_t_interval(const char* p, Py_ssize_t n):
                 order = 3
                 _checked_add(&days, v)
             else:
-                raise _data_error("invalid interval", p, n)
+                raise _data_error(_BAD_INTERVAL, p, n)
             if order <= last:
-                raise _data_error("invalid interval", p, n)
+                raise _data_error(_BAD_INTERVAL, p, n)
             last = order
             pos = j
         if pos == n:
             break
         if p[pos] != b' ' or pos + 1 == n:
-            raise _data_error("invalid interval", p, n)
+            raise _data_error(_BAD_INTERVAL, p, n)
         pos += 1
-    if months > 0x7FFFFFFF or months < -0x80000000:
-        raise _data_error("interval field out of range", p, n)
-    return _interval(months, days, us)
+    return _text_interval(months, days, us, keep, p, n)
 
 
 # --- dispatch ------------------------------------------------------------------------------
@@ -1123,7 +1174,7 @@ cdef object _decode(int code, uint32_t aux, const char* p, Py_ssize_t n, object 
     elif code == C_B_TIMETZ:
         return _dec_b_timetz(p, n)
     elif code == C_B_INTERVAL:
-        return _dec_b_interval(p, n)
+        return _dec_b_interval(p, n, aux)
     elif code == C_T_CHAR:
         return _dec_t_char(p, n)
     elif code == C_T_BYTEA:
@@ -1133,7 +1184,7 @@ cdef object _decode(int code, uint32_t aux, const char* p, Py_ssize_t n, object 
     elif code == C_T_TIMETZ:
         return _dec_t_time(p, n, True)
     elif code == C_T_INTERVAL:
-        return _dec_t_interval(p, n)
+        return _dec_t_interval(p, n, aux)
     elif code == C_T_ARRAY:
         return _dec_t_array(aux, p, n, tz)
     elif code == C_B_ARRAY:
@@ -1142,6 +1193,9 @@ cdef object _decode(int code, uint32_t aux, const char* p, Py_ssize_t n, object 
         return _dec_more(code == C_B_MORE, aux, p, n, tz)
     elif code == C_T_INF or code == C_B_INF:
         return _dec_inf(code, aux, p, n, tz)
+    elif code == C_T_STYLED:
+        return _styles.decode_text(aux & AUX_MASK, aux >> MODE_SHIFT,
+                                   PyBytes_FromStringAndSize(p, n), tz)
     else:
         raise AssertionError(f"unknown decoder code {code}")
 

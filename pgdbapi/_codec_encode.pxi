@@ -8,6 +8,7 @@ _Date = _datetime.date
 _DateTime = _datetime.datetime
 _Time = _datetime.time
 _TimeDelta = _datetime.timedelta
+_timedelta_text = _more.enc.timedelta_text
 
 # Element OID -> array OID for the element types infer_oid() can produce.
 _ARRAY_OF = {
@@ -64,6 +65,8 @@ cdef int64_t _scalar_oid(object v) except -1:
         return 17
     if t is _UUID:
         return 2950
+    if t is _Interval:
+        return 1186
     # Subclasses, in the documented order.
     if isinstance(v, bool):
         return 16
@@ -87,6 +90,8 @@ cdef int64_t _scalar_oid(object v) except -1:
         return 1186
     if isinstance(v, _UUID):
         return 2950
+    if isinstance(v, _Interval):
+        return 1186
     extra = _more.extra_adapter(v)      # ipaddress objects, Range
     if extra is not None:
         return extra.oid(v)
@@ -347,10 +352,15 @@ cdef int _put_binary(_Out out, object v, int64_t oid) except -1:
         offset = v.utcoffset()      # seconds WEST of UTC, sub-second offsets floored
         out.put_u32(<uint32_t><int32_t>(-(<int64_t>offset.days * 86400 + offset.seconds)))
     elif oid == 1186:
-        out.put_u64(<uint64_t>(<int64_t>timedelta_seconds(v) * USECS_PER_SEC
-                               + timedelta_microseconds(v)))
-        out.put_u32(<uint32_t><int32_t>timedelta_days(v))
-        out.put_u32(0)
+        if isinstance(v, _TimeDelta):
+            out.put_u64(<uint64_t>(<int64_t>timedelta_seconds(v) * USECS_PER_SEC
+                                   + timedelta_microseconds(v)))
+            out.put_u32(<uint32_t><int32_t>timedelta_days(v))
+            out.put_u32(0)
+        else:       # pgdbapi.types.Interval
+            out.put_u64(<uint64_t><int64_t>v.microseconds)
+            out.put_u32(<uint32_t><int32_t>v.days)
+            out.put_u32(<uint32_t><int32_t>v.months)
     elif oid == 2950:
         out.put_bytes_obj(v.bytes)
     elif isinstance(v, list):
@@ -435,7 +445,7 @@ cdef int _put_text(_Out out, object v, int64_t oid) except -1:
     elif oid == 1082 or oid == 1083 or oid == 1266:
         out.put_str(v.isoformat())
     elif oid == 1186:
-        out.put_str(f"{v.days} days {v.seconds} seconds {v.microseconds} microseconds")
+        out.put_str(_timedelta_text(v) if isinstance(v, _TimeDelta) else PyObject_Str(v))
     elif oid == 2950:
         out.put_str(PyObject_Str(v))
     else:

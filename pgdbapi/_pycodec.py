@@ -61,13 +61,24 @@ _pack_header = struct.Struct("!Bi").pack  # type byte + length
 
 class TypeContext:
     """Session state value conversion depends on: the TimeZone timestamptz values land in,
-    and what infinite dates and timestamps become."""
+    what infinite dates and timestamps and what intervals become, and the DateStyle and
+    IntervalStyle of text results."""
 
-    __slots__ = ("timezone", "infinity")
+    __slots__ = ("timezone", "infinity", "interval", "datestyle", "intervalstyle")
 
     def __init__(self) -> None:
         self.timezone: tzinfo = timezone.utc
         self.infinity: str = "clamp"  # or "error" / "sentinel": docs/codec.md
+        self.interval: str = "timedelta"  # or "interval" (pgdbapi.types.Interval)
+        self.datestyle: str = "ISO, MDY"  # as the server reports them (ParameterStatus)
+        self.intervalstyle: str = "postgres"
+
+    def __repr__(self) -> str:
+        return (
+            f"TypeContext(timezone={self.timezone!r}, infinity={self.infinity!r}, "
+            f"interval={self.interval!r}, datestyle={self.datestyle!r}, "
+            f"intervalstyle={self.intervalstyle!r})"
+        )
 
 
 def has_binary(oid: int) -> bool:

@@ -22,8 +22,10 @@ from typing import Any, Callable, Union
 from uuid import UUID, SafeUUID
 
 from . import _pycodec_oids as oids
+from . import _pycodec_styles as styles
 from . import _pycodec_types as more
 from .exceptions import DataError, ProgrammingError
+from .types import Interval
 
 Buf = Union[bytes, bytearray]
 Decoder = Callable[[Any, int, int], Any]
@@ -365,6 +367,9 @@ else:
     _read_date, _read_time, _read_datetime = _manual_date, _manual_time, _manual_datetime
 
 
+_DATE_HINT = styles.DATESTYLE_HINT
+
+
 def _infinite(s: bytes, plus: Any, minus: Any, what: str) -> Any:
     """The text forms ``infinity`` / ``-infinity``; anything else here is malformed."""
     if s == b"infinity":
@@ -378,7 +383,7 @@ def _text_date(buf: Buf, pos: int, n: int) -> date:
     s = bytes(buf[pos:pos + n])
     if s.translate(_SHAPE) == b"0000-00-00":
         return _read_date(s)
-    return _infinite(s, date.max, date.min, "date (BC, year above 9999 or not ISO)")
+    return _infinite(s, date.max, date.min, "date (BC, year above 9999 or not ISO)" + _DATE_HINT)
 
 
 def _bin_date(buf: Buf, pos: int, n: int) -> date:
@@ -433,7 +438,9 @@ def _text_timestamp(buf: Buf, pos: int, n: int) -> datetime:
     s = bytes(buf[pos:pos + n])
     if s.translate(_SHAPE) in _TIMESTAMP_FORMS:
         return _read_datetime(s, n)
-    return _infinite(s, datetime.max, datetime.min, "timestamp (BC, year above 9999 or not ISO)")
+    return _infinite(
+        s, datetime.max, datetime.min, "timestamp (BC, year above 9999 or not ISO)" + _DATE_HINT
+    )
 
 
 def _bin_timestamp(buf: Buf, pos: int, n: int) -> datetime:
@@ -456,7 +463,7 @@ def _text_timestamptz(ctx: _Context) -> Decoder:
         tz = ctx.timezone
         return _infinite(
             s, datetime.max.replace(tzinfo=tz), datetime.min.replace(tzinfo=tz),
-            "timestamptz (BC, year above 9999 or not ISO)",
+            "timestamptz (BC, year above 9999 or not ISO)" + _DATE_HINT,
         )
 
     return decode
@@ -479,94 +486,41 @@ def _bin_timestamptz(ctx: _Context) -> Decoder:
 # -- interval --------------------------------------------------------------------------------
 
 
-def interval_value(months: int, days: int, usecs: int) -> timedelta:
-    """docs/codec.md: a year is 365 days, a month 30, applied to |months| with its sign."""
-    if months:
-        y, m = divmod(abs(months), 12)
-        d = y * 365 + m * 30
-        days += d if months > 0 else -d
-    return _timedelta(days, 0, usecs)
+def _bin_interval_decoder(keep: bool) -> Decoder:
+    def decode(buf: Buf, pos: int, n: int) -> timedelta | Interval:
+        if n != 16:
+            raise _bad_length("interval", n, 16)
+        us, days, months = _interval(buf, pos)
+        if us == INT64_MAX and days == INT32_MAX and months == INT32_MAX:
+            return styles.infinite_interval(1, keep)
+        if us == INT64_MIN and days == INT32_MIN and months == INT32_MIN:
+            return styles.infinite_interval(-1, keep)
+        return styles.interval_value(months, days, us, keep)
+
+    return decode
 
 
-def _bin_interval(buf: Buf, pos: int, n: int) -> timedelta:
-    if n != 16:
-        raise _bad_length("interval", n, 16)
-    us, days, months = _interval(buf, pos)
-    if us == INT64_MAX and days == INT32_MAX and months == INT32_MAX:
-        return timedelta.max
-    if us == INT64_MIN and days == INT32_MIN and months == INT32_MIN:
-        return timedelta.min
-    return interval_value(months, days, us)
-
-
-_INTERVAL_NUMBER = re.compile(rb"[+-]?[0-9]+")
-_INTERVAL_TIME = re.compile(rb"([+-]?)([0-9]+):([0-5][0-9]):([0-5][0-9])(?:\.([0-9]{1,6}))?")
-# unit -> (position in the postgres-style output order, months factor, days factor)
-_INTERVAL_UNITS = {
-    b"year": (0, 12, 0), b"years": (0, 12, 0),
-    b"mon": (1, 1, 0), b"mons": (1, 1, 0),
-    b"day": (2, 0, 1), b"days": (2, 0, 1),
-}
-_INTERVAL_ISO = re.compile(
-    rb"P(?:([+-]?[0-9]+)Y)?(?:([+-]?[0-9]+)M)?(?:([+-]?[0-9]+)D)?"
-    rb"(?:T(?:([+-]?[0-9]+)H)?(?:([+-]?[0-9]+)M)?(?:([+-]?)([0-9]+)(?:\.([0-9]{1,6}))?S)?)?"
-)
-
-
-def _checked_interval(months: int, days: int, us: int) -> timedelta:
-    if not INT32_MIN <= months <= INT32_MAX:
-        raise DataError("interval months out of range")
-    return interval_value(months, days, us)
-
-
-def _text_interval(buf: Buf, pos: int, n: int) -> timedelta:
+def _text_interval_decoder(keep: bool) -> Decoder:
     """IntervalStyle postgres (``1 year 2 mons -3 days +04:05:06.7``: fields in that order,
-    each at most once) or iso_8601 (``P1Y2M3DT4H5M6.7S``)."""
-    s = bytes(buf[pos:pos + n])
-    if s[:1] == b"P":
-        return _iso_interval(s)
-    if s.endswith(b"infinity"):
-        return _infinite(s, timedelta.max, timedelta.min, "interval")
-    months = days = us = 0
-    parts = s.split(b" ")
-    last = -1
-    i = 0
-    nparts = len(parts)
-    while i < nparts:
-        tok = parts[i]
-        m = _INTERVAL_TIME.fullmatch(tok)
-        if m is not None:
-            if i != nparts - 1:
-                raise _bad("interval", buf, pos, n)
-            sign, hh, mm, ss, frac = m.groups()
-            us = ((int(hh) * 60 + int(mm)) * 60 + int(ss)) * 1000000
-            if frac:
-                us += int(frac) * _FRAC_SCALE[len(frac)]
-            if sign == b"-":
-                us = -us
-            break
-        unit = _INTERVAL_UNITS.get(parts[i + 1]) if i + 1 < nparts else None
-        if unit is None or unit[0] <= last or _INTERVAL_NUMBER.fullmatch(tok) is None:
-            raise _bad("interval", buf, pos, n)
-        last = unit[0]
-        v = int(tok)
-        months += v * unit[1]
-        days += v * unit[2]
-        i += 2
-    return _checked_interval(months, days, us)
+    each at most once) or iso_8601 (``P1Y2M3DT4H5M6.7S``); other styles take
+    ``styles.decode_text``."""
+
+    def decode(buf: Buf, pos: int, n: int) -> timedelta | Interval:
+        s = bytes(buf[pos:pos + n])
+        if s == b"infinity" or s == b"-infinity":
+            return styles.infinite_interval(-1 if n == 9 else 1, keep)
+        try:
+            months, days, us = styles.fast_interval_fields(s.decode("ascii"))
+        except ValueError:
+            raise _bad("interval" + styles.INTERVALSTYLE_HINT, buf, pos, n) from None
+        return styles.checked_interval(months, days, us, keep)
+
+    return decode
 
 
-def _iso_interval(s: bytes) -> timedelta:
-    m = _INTERVAL_ISO.fullmatch(s)
-    if m is None or s == b"P" or s.endswith(b"T"):
-        raise DataError(f"invalid interval value: {s[:60]!r}")
-    y, mo, d, h, mi, ssign, sec, frac = m.groups()
-    months = int(y or 0) * 12 + int(mo or 0)
-    us = (int(h or 0) * 3600 + int(mi or 0) * 60) * 1000000
-    if sec is not None:
-        su = int(sec) * 1000000 + (int(frac) * _FRAC_SCALE[len(frac)] if frac else 0)
-        us += -su if ssign == b"-" else su
-    return _checked_interval(months, int(d or 0), us)
+_bin_interval = _bin_interval_decoder(False)
+_text_interval = _text_interval_decoder(False)
+_KEPT_INTERVALS = (_text_interval_decoder(True), _bin_interval_decoder(True))
 
 
 # -- uuid ------------------------------------------------------------------------------------
@@ -934,19 +888,44 @@ _register_more()
 _register_arrays()
 
 
+# the types whose decoding the TypeContext settings change, and their arrays (ranges and
+# multiranges follow through their bounds' decoders)
+_SETTINGS_SCALARS = frozenset({oids.DATE, oids.TIMESTAMP, oids.TIMESTAMPTZ, oids.INTERVAL})
+_SETTINGS_ARRAYS = {
+    1182: oids.DATE, 1115: oids.TIMESTAMP, 1185: oids.TIMESTAMPTZ, 1187: oids.INTERVAL
+}
+
+
 def get_decoder(oid: int, fmt: int, ctx: Any) -> Decoder:
     """The decoder of one column; oids without one decode to ``str`` (text) or ``bytes``.
 
-    ``ctx.infinity`` is read here, once per decoder built (docs/codec.md)."""
-    if oid in more.INFINITE_SCALARS or oid in more.INFINITE_ARRAYS:
-        mode = more.infinity_mode(ctx)
+    The settings of ``ctx`` (infinity, interval, DateStyle, IntervalStyle) are read here,
+    once per decoder built (docs/codec.md)."""
+    if oid in _SETTINGS_SCALARS or oid in _SETTINGS_ARRAYS:
+        mode = styles.context_mode(ctx)
         if mode:
-            el = more.INFINITE_ARRAYS.get(oid)
-            if el is None:
-                return more.infinity_guard(_base_decoder(oid, fmt, ctx), oid, fmt, mode)
-            if fmt == 0:
-                return _text_array(get_decoder(el, 0, ctx))
-            return _bin_array(el, get_decoder(el, 1, ctx))
+            return _decoder_under(oid, fmt, ctx, mode)
+    return _base_decoder(oid, fmt, ctx)
+
+
+def _decoder_under(oid: int, fmt: int, ctx: Any, mode: int) -> Decoder:
+    """get_decoder for a date/time type (or its array) under non-default settings."""
+    el = _SETTINGS_ARRAYS.get(oid)
+    if fmt != 0 and fmt != 1:
+        return _base_decoder(oid, fmt, ctx)  # which refuses it
+    if el is not None:
+        if fmt == 0:
+            return _text_array(get_decoder(el, 0, ctx))
+        return _bin_array(el, get_decoder(el, 1, ctx))
+    styled = styles.STYLED_INTERVALS if oid == oids.INTERVAL else styles.STYLED_DATES
+    if fmt == 0 and mode & styled:
+        return styles.text_decoder(oid, mode, ctx)  # type: ignore[no-any-return]
+    if oid == oids.INTERVAL:
+        if mode & styles.KEEP_INTERVALS and fmt in (0, 1):
+            return _KEPT_INTERVALS[fmt]
+    elif mode & styles.INFINITY_BITS:
+        dec = _base_decoder(oid, fmt, ctx)
+        return more.infinity_guard(dec, oid, fmt, mode & styles.INFINITY_BITS)
     return _base_decoder(oid, fmt, ctx)
 
 

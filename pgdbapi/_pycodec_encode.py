@@ -17,6 +17,7 @@ from uuid import UUID
 from . import _pycodec_oids as oids
 from ._codec_contract import Encoded
 from .exceptions import DataError, ProgrammingError
+from .types import Interval
 
 _pack_len = struct.Struct("!i").pack
 _pack_int4 = struct.Struct("!ii").pack  # length 4 + value
@@ -175,12 +176,25 @@ def _time_binary(v: time) -> bytes:
     return _pack_timetz(_time_usecs(v), -(off.days * 86400 + off.seconds))
 
 
-def _interval_binary(v: timedelta) -> bytes:
-    return _pack_interval(v.seconds * 1000000 + v.microseconds, v.days, 0)
+def _interval_binary(v: timedelta | Interval) -> bytes:
+    if isinstance(v, timedelta):
+        return _pack_interval(v.seconds * 1000000 + v.microseconds, v.days, 0)
+    return _pack_interval(v.microseconds, v.days, v.months)
 
 
-def _interval_text(v: timedelta) -> str:
+def timedelta_text(v: timedelta) -> str:
+    """interval input text of a timedelta. After negative days the other fields carry an
+    explicit ``+``: under IntervalStyle sql_standard a leading minus would otherwise apply
+    to all of them."""
+    if v.days < 0:
+        return f"{v.days} days +{v.seconds} seconds +{v.microseconds} microseconds"
     return f"{v.days} days {v.seconds} seconds {v.microseconds} microseconds"
+
+
+def _interval_text(v: timedelta | Interval) -> str:
+    if isinstance(v, timedelta):
+        return timedelta_text(v)
+    return str(v)
 
 
 def _bytes_text(v: Any) -> str:
@@ -210,7 +224,7 @@ _DATE = Adapter(
     _const(oids.DATE), lambda v: _pack_i32(v.toordinal() - _EPOCH_ORDINAL), lambda v: v.isoformat()
 )
 _TIME = Adapter(_time_oid, _time_binary, lambda v: v.isoformat())
-_TIMEDELTA = Adapter(_const(oids.INTERVAL), _interval_binary, _interval_text)
+_INTERVAL = Adapter(_const(oids.INTERVAL), _interval_binary, _interval_text)  # and timedelta
 _UUID = Adapter(_const(oids.UUID), lambda v: v.bytes, str)
 
 # exact type -> adapter; subclasses go through _SUBCLASS_ORDER (bool before int,
@@ -227,8 +241,9 @@ _SCALARS: dict[type, Adapter] = {
     datetime: _DATETIME,
     date: _DATE,
     time: _TIME,
-    timedelta: _TIMEDELTA,
+    timedelta: _INTERVAL,
     UUID: _UUID,
+    Interval: _INTERVAL,
 }
 _SUBCLASS_ORDER: tuple[tuple[type, Adapter], ...] = (
     (bool, _BOOL),
@@ -242,8 +257,9 @@ _SUBCLASS_ORDER: tuple[tuple[type, Adapter], ...] = (
     (datetime, _DATETIME),
     (date, _DATE),
     (time, _TIME),
-    (timedelta, _TIMEDELTA),
+    (timedelta, _INTERVAL),
     (UUID, _UUID),
+    (Interval, _INTERVAL),
 )
 
 

@@ -31,6 +31,7 @@ from .txoptions import (
     parse_isolation,
     parse_tristate,
 )
+from .types import INTERVAL_MODES
 
 TRANSACTION_STATUS_IDLE = 0
 TRANSACTION_STATUS_ACTIVE = 1
@@ -113,6 +114,7 @@ class Connection(TwoPhaseCommit):
         max_message_size: int = 1 << 30,
         sslcontext: ssl.SSLContext | None = None,
         infinity: str = "clamp",
+        interval: str = "timedelta",
     ) -> None:
         if binding not in _BINDINGS:
             raise ProgrammingError(
@@ -122,9 +124,14 @@ class Connection(TwoPhaseCommit):
             raise ProgrammingError(
                 f"infinity must be one of {', '.join(_INFINITY_MODES)}, not {infinity!r}"
             )
+        if interval not in INTERVAL_MODES:
+            raise ProgrammingError(
+                f"interval must be one of {', '.join(INTERVAL_MODES)}, not {interval!r}"
+            )
         self.info = info
         self._sslcontext = sslcontext
         self._infinity = infinity
+        self._interval = interval
         self.cursor_factory = cursor_factory
         self.binding = binding
         self._lock = threading.RLock()
@@ -152,6 +159,7 @@ class Connection(TwoPhaseCommit):
             ssl_context=self._sslcontext,
         )
         self._proto.ctx.infinity = self._infinity
+        self._proto.ctx.interval = self._interval
         self._reader = self._make_reader(self._transport)
         self._closed = 0
 
@@ -873,6 +881,7 @@ _PY_ONLY_KEYS = (
     "max_message_size",
     "sslcontext",
     "infinity",
+    "interval",
 )
 _INFINITY_MODES = ("clamp", "error", "sentinel")
 

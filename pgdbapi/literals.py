@@ -16,7 +16,9 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from ._codec_contract import Encoded
+from ._pycodec_encode import timedelta_text
 from .exceptions import DataError, ProgrammingError
+from .types import Interval
 
 __all__ = ["LiteralFunc", "quote", "quote_text", "register_literal"]
 
@@ -139,8 +141,9 @@ def _time(value: time, std: bool) -> str:
     return _cast(time.isoformat(value), typname, std)
 
 
-def _interval(value: timedelta, std: bool) -> str:
-    text = f"{value.days} days {value.seconds} seconds {value.microseconds} microseconds"
+def _interval(value: timedelta | Interval, std: bool) -> str:
+    # the codec's text: it reads back the same under every IntervalStyle
+    text = timedelta_text(value) if isinstance(value, timedelta) else Interval.__str__(value)
     return _cast(text, "interval", std)
 
 
@@ -194,6 +197,7 @@ _LITERALS.update(
         date: _date,
         time: _time,
         timedelta: _interval,
+        Interval: _interval,
         uuid.UUID: _uuid,
         list: _list,
         tuple: _tuple,

@@ -304,6 +304,10 @@ class Protocol:
         self.parameters[name] = value
         if name == "TimeZone":
             self.ctx.timezone = timezone_from_name(value)
+        elif name == "DateStyle":  # text dates decode by it from the next RowDescription on
+            self.ctx.datestyle = value
+        elif name == "IntervalStyle":
+            self.ctx.intervalstyle = value
 
     # ----- message writers that carry protocol knowledge ------------------------------
     def write_extended(

@@ -1289,7 +1289,7 @@ def test_encoding_rules(mod: Any) -> None:
     assert mod.encode_param(b"\x01\xab", 0, ctx) == (0, b"\\x01ab")
     assert mod.encode_param(timedelta(days=-1, microseconds=5), 0, ctx) == (
         0,
-        b"-1 days 0 seconds 5 microseconds",
+        b"-1 days +0 seconds +5 microseconds",  # signed: IntervalStyle sql_standard
     )
     assert mod.encode_param(datetime(2024, 1, 2, 3, 4, 5), 0, ctx) == (0, b"2024-01-02 03:04:05")
     assert mod.encode_param(["a b", None, "NULL", "", 'q"\\'], 0, ctx) == (

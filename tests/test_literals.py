@@ -116,7 +116,7 @@ class MyFloat(float):
             "'1 days 2 seconds 3 microseconds'::interval",
         ),
         (timedelta(0), "'0 days 0 seconds 0 microseconds'::interval"),
-        (timedelta(microseconds=-1), "'-1 days 86399 seconds 999999 microseconds'::interval"),
+        (timedelta(microseconds=-1), "'-1 days +86399 seconds +999999 microseconds'::interval"),
         (
             uuid.UUID("12345678-1234-5678-1234-567812345678"),
             "'12345678-1234-5678-1234-567812345678'::uuid",

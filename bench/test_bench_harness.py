@@ -266,3 +266,24 @@ def _importable(module: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(module) is not None
+
+
+@pytest.mark.skipif(not _pgserver_available(), reason="needs tests/pgserver.py and PostgreSQL")
+def test_codec_alone_replays_captured_rows_with_each_codec(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    import importlib.util
+
+    import codec_alone  # puts this checkout on sys.path
+
+    impls = "c,python" if importlib.util.find_spec("pgdbapi._codec") else "python"
+    argv = ["--quick", "--reps", "1", "--impls", impls, "--workloads", "fetch_array,fetch_jsonb"]
+    assert codec_alone.main(argv) == 0
+    lines = [line for line in capfd.readouterr().out.splitlines() if "decode min" in line]
+    expected = {
+        (workload, impl, fmt)
+        for workload in ("fetch_array", "fetch_jsonb")
+        for impl in impls.split(",")
+        for fmt in ("text", "binary")
+    }
+    assert {tuple(line.split()[:3]) for line in lines} == expected

@@ -27,7 +27,7 @@ import sys
 from datetime import timezone, tzinfo
 from typing import Any, Callable, Sequence
 
-from ._pycodec_decode import FIXED_BINARY, get_decoder
+from ._pycodec_decode import FIXED_BINARY, get_decoder, get_decoders
 from ._pycodec_encode import encode_param as _encode_param
 from ._pycodec_encode import infer_oid, write_param
 from ._pycodec_oids import HAS_BINARY
@@ -135,7 +135,7 @@ class RowDecoder:
         cols = [(int(oid), int(fmt)) for oid, fmt in columns]
         if loaders is not None and len(loaders) != len(cols):
             raise ProgrammingError(f"{len(loaders)} loaders for {len(cols)} columns")
-        decoders = [get_decoder(oid, fmt, ctx) for oid, fmt in cols]
+        decoders = get_decoders(cols, ctx)
         if loaders is not None:
             for i, loader in enumerate(loaders):
                 if loader is not None:

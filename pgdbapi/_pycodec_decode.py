@@ -505,15 +505,17 @@ def _text_interval_decoder(keep: bool) -> Decoder:
     each at most once) or iso_8601 (``P1Y2M3DT4H5M6.7S``); other styles take
     ``styles.decode_text``."""
 
+    fields, checked = styles.fast_interval_fields, styles.checked_interval
+
     def decode(buf: Buf, pos: int, n: int) -> timedelta | Interval:
         s = bytes(buf[pos:pos + n])
-        if s == b"infinity" or s == b"-infinity":
-            return styles.infinite_interval(-1 if n == 9 else 1, keep)
         try:
-            months, days, us = styles.fast_interval_fields(s.decode("ascii"))
+            months, days, us = fields(s)
         except ValueError:
+            if s == b"infinity" or s == b"-infinity":
+                return styles.infinite_interval(-1 if n == 9 else 1, keep)
             raise _bad("interval" + styles.INTERVALSTYLE_HINT, buf, pos, n) from None
-        return styles.checked_interval(months, days, us, keep)
+        return checked(months, days, us, keep)
 
     return decode
 
@@ -906,6 +908,21 @@ def get_decoder(oid: int, fmt: int, ctx: Any) -> Decoder:
         if mode:
             return _decoder_under(oid, fmt, ctx, mode)
     return _base_decoder(oid, fmt, ctx)
+
+
+def get_decoders(columns: list[tuple[int, int]], ctx: Any) -> list[Decoder]:
+    """get_decoder for each ``(oid, format)``, the settings read at most once."""
+    mode = -1
+    out = []
+    for oid, fmt in columns:
+        if oid in _SETTINGS_SCALARS or oid in _SETTINGS_ARRAYS:
+            if mode < 0:
+                mode = styles.context_mode(ctx)
+            if mode:
+                out.append(_decoder_under(oid, fmt, ctx, mode))
+                continue
+        out.append(_base_decoder(oid, fmt, ctx))
+    return out
 
 
 def _decoder_under(oid: int, fmt: int, ctx: Any, mode: int) -> Decoder:

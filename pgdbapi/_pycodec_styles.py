@@ -50,22 +50,28 @@ _FAST_INTERVAL_STYLES = ("postgres", "iso_8601")
 def context_mode(ctx: Any) -> int:
     """The settings of a TypeContext that decoders depend on, as context_mode bits;
     ProgrammingError for an ``infinity`` or ``interval`` value that is not a mode."""
-    mode = more.infinity_mode(ctx)
+    infinity = getattr(ctx, "infinity", "clamp")
     interval = getattr(ctx, "interval", "timedelta")
+    datestyle = getattr(ctx, "datestyle", "ISO")
+    intervalstyle = getattr(ctx, "intervalstyle", "postgres")
+    if infinity == "clamp" and interval == "timedelta" and intervalstyle == "postgres" and (
+        datestyle == "ISO, MDY" or datestyle == "ISO, DMY"
+    ):
+        return 0  # the connection's defaults (the usual DateStyle reports), quickly
+    mode = more.infinity_mode(ctx)
     if interval == "interval":
         mode |= KEEP_INTERVALS
     elif interval != "timedelta":
         raise ProgrammingError(
             f"TypeContext.interval must be one of {INTERVAL_MODES}, not {interval!r}"
         )
-    datestyle = getattr(ctx, "datestyle", "ISO")
     bits = _DATESTYLE_BITS.get(datestyle)
     if bits is None:
         style = str(datestyle).upper().replace(" ", "").split(",")
         bits = 0 if style[0] == "ISO" else STYLED_DATES | (DAY_FIRST if "DMY" in style else 0)
         if len(_DATESTYLE_BITS) < 64:
             _DATESTYLE_BITS[datestyle] = bits
-    if getattr(ctx, "intervalstyle", "postgres") not in _FAST_INTERVAL_STYLES:
+    if intervalstyle not in _FAST_INTERVAL_STYLES:
         bits |= STYLED_INTERVALS
     return mode | bits
 
@@ -105,10 +111,11 @@ def interval_value(months: int, days: int, usecs: int, keep: bool) -> timedelta 
 
 def checked_interval(months: int, days: int, usecs: int, keep: bool) -> timedelta | Interval:
     """interval_value of fields parsed from text: out of the server's range -> DataError."""
-    if not (_I32_MIN <= months <= _I32_MAX and _I32_MIN <= days <= _I32_MAX
-            and _I64_MIN <= usecs <= _I64_MAX):
-        raise DataError("interval field out of range")
-    return interval_value(months, days, usecs, keep)
+    if _I32_MIN <= months <= _I32_MAX and _I32_MIN <= days <= _I32_MAX and (
+        _I64_MIN <= usecs <= _I64_MAX
+    ):
+        return interval_value(months, days, usecs, keep)
+    raise DataError("interval field out of range")
 
 
 def infinite_interval(sign: int, keep: bool) -> timedelta | Interval:
@@ -119,116 +126,89 @@ def infinite_interval(sign: int, keep: bool) -> timedelta | Interval:
 
 
 # -- interval text in every IntervalStyle ----------------------------------------------------
+# Bytes in, as they arrive: the pure-Python twin's default interval decoder runs through
+# fast_interval_fields for every text interval.
 
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.ASCII)  # \\d is [0-9] only, as in the compiled codec
-
-
-_FRAC = r"(?:\.(\d{1,6}))?"
-_CLOCK = _regex(r"([+-]?)(\d+):(\d\d):(\d\d)" + _FRAC)
-_YEAR_MONTH = _regex(r"([+-]?)(\d+)-(\d+)")
-_SIGNED = _regex(r"[+-]?\d+")
-_DIGITS = _regex(r"\d+")
-_VERBOSE_SECONDS = _regex(r"(-?)(\d+)" + _FRAC)
-_ISO_8601 = _regex(
-    r"P(?:([+-]?\d+)Y)?(?:([+-]?\d+)M)?(?:([+-]?\d+)D)?"
-    r"(?:T(?:([+-]?\d+)H)?(?:([+-]?\d+)M)?(?:([+-]?)(\d+)" + _FRAC + r"S)?)?"
+_FRAC = rb"(?:\.([0-9]{1,6}))?"
+_CLOCK = re.compile(rb"([+-]?)([0-9]+):([0-5][0-9]):([0-5][0-9])" + _FRAC)
+_YEAR_MONTH = re.compile(rb"([+-]?)([0-9]+)-([0-9]+)")
+_SIGNED = re.compile(rb"[+-]?[0-9]+")
+_DIGITS = re.compile(rb"[0-9]+")
+_VERBOSE_SECONDS = re.compile(rb"(-?)([0-9]+)" + _FRAC)
+_ISO_8601 = re.compile(
+    rb"P(?:([+-]?[0-9]+)Y)?(?:([+-]?[0-9]+)M)?(?:([+-]?[0-9]+)D)?"
+    rb"(?:T(?:([+-]?[0-9]+)H)?(?:([+-]?[0-9]+)M)?(?:([+-]?)([0-9]+)" + _FRAC + rb"S)?)?"
 )
-# unit word -> (order, months, days, µs) per unit
+_FRAC_SCALE = (1, 100000, 10000, 1000, 100, 10, 1)
+# unit word -> (order, months, days, µs) per unit; postgres style uses the first three
 _UNITS = {
-    "year": (0, 12, 0, 0), "mon": (1, 1, 0, 0), "day": (2, 0, 1, 0),
-    "hour": (3, 0, 0, 3_600_000_000), "min": (4, 0, 0, 60_000_000), "sec": (5, 0, 0, 1_000_000),
+    b"year": (0, 12, 0, 0), b"mon": (1, 1, 0, 0), b"day": (2, 0, 1, 0),
+    b"hour": (3, 0, 0, 3_600_000_000), b"min": (4, 0, 0, 60_000_000),
+    b"sec": (5, 0, 0, 1_000_000),
 }
+_UNITS.update({word + b"s": unit for word, unit in list(_UNITS.items())})
+_POSTGRES_UNITS = {word: unit for word, unit in _UNITS.items() if unit[0] <= 2}
 
 
-def _micros(seconds: str, frac: str | None) -> int:
-    return int(seconds) * 1_000_000 + (int(frac.ljust(6, "0")) if frac else 0)
+def _micros(seconds: bytes, frac: bytes | None) -> int:
+    usecs = int(seconds) * 1_000_000
+    return usecs + int(frac) * _FRAC_SCALE[len(frac)] if frac else usecs
 
 
-def _clock(m: re.Match[str]) -> int:
+def _clock(m: re.Match[bytes]) -> int:
     """µs of a matched ``[+-]H:MM:SS[.f]``."""
     sign, hours, minutes, seconds, frac = m.groups()
-    if int(minutes) > 59 or int(seconds) > 59:
-        raise ValueError("minutes or seconds above 59")
     usecs = (int(hours) * 60 + int(minutes)) * 60_000_000 + _micros(seconds, frac)
-    return -usecs if sign == "-" else usecs
+    return -usecs if sign == b"-" else usecs
 
 
-def _unit(word: str) -> tuple[int, int, int, int]:
-    found = _UNITS.get(word[:-1] if word.endswith("s") else word)
-    if found is None:
-        raise ValueError(f"unknown unit {word!r}")
-    return found
-
-
-def _postgres_fields(tokens: list[str]) -> tuple[int, int, int]:
-    """``1 year -2 mons +3 days -04:05:06.7``: unit fields in order, then a clock."""
-    months = days = usecs = 0
-    last = -1
-    i = 0
-    while i < len(tokens):
-        clock = _CLOCK.fullmatch(tokens[i])
-        if clock is not None and i == len(tokens) - 1:
-            return months, days, _clock(clock)
-        if i + 1 >= len(tokens) or not _SIGNED.fullmatch(tokens[i]):
-            raise ValueError("not a postgres-style interval")
-        order, per_month, per_day, _ = _unit(tokens[i + 1])
-        if order <= last or order > 2:
-            raise ValueError("fields out of order")
-        last = order
-        months += int(tokens[i]) * per_month
-        days += int(tokens[i]) * per_day
-        i += 2
-    return months, days, usecs
-
-
-def _verbose_fields(tokens: list[str]) -> tuple[int, int, int]:
+def _verbose_fields(tokens: list[bytes]) -> tuple[int, int, int]:
     """``@ 1 year 2 mons -3 days 4 hours 5 mins 6.7 secs ago`` (``ago`` negates all)."""
-    negate = tokens[-1:] == ["ago"]
+    negate = tokens[-1:] == [b"ago"]
     if negate:
         tokens = tokens[:-1]
-    if tokens == ["0"]:
+    if tokens == [b"0"]:
         return 0, 0, 0
     if not tokens or len(tokens) % 2:
         raise ValueError("not a postgres_verbose interval")
     months = days = usecs = 0
     last = -1
     for number, word in zip(tokens[::2], tokens[1::2]):
-        order, per_month, per_day, per_usec = _unit(word)
-        if order <= last:
-            raise ValueError("fields out of order")
-        last = order
-        if order == 5:
+        unit = _UNITS.get(word)
+        if unit is None or unit[0] <= last:
+            raise ValueError("unknown unit or fields out of order")
+        last = unit[0]
+        if last == 5:
             m = _VERBOSE_SECONDS.fullmatch(number)
             if m is None:
                 raise ValueError("bad seconds")
             value = _micros(m.group(2), m.group(3))
             usecs += -value if m.group(1) else value
             continue
-        if not _SIGNED.fullmatch(number):
+        if _SIGNED.fullmatch(number) is None:
             raise ValueError("bad number")
         n = int(number)
-        months += n * per_month
-        days += n * per_day
-        usecs += n * per_usec
+        months += n * unit[1]
+        days += n * unit[2]
+        usecs += n * unit[3]
     if negate:
         return -months, -days, -usecs
     return months, days, usecs
 
 
-def _sql_standard_fields(tokens: list[str]) -> tuple[int, int, int]:
+def _sql_standard_fields(tokens: list[bytes]) -> tuple[int, int, int]:
     """``0``, ``[-]Y-M``, ``[-]D H:MM:SS``, ``[-]H:MM:SS`` (one sign for all fields), or
     ``±Y-M ±D ±H:MM:SS`` when the fields' signs differ."""
-    if tokens == ["0"]:
+    if tokens == [b"0"]:
         return 0, 0, 0
     if len(tokens) == 3:
         ym = _YEAR_MONTH.fullmatch(tokens[0])
         clock = _CLOCK.fullmatch(tokens[2])
-        if ym is None or clock is None or not _SIGNED.fullmatch(tokens[1]):
+        if ym is None or clock is None or _SIGNED.fullmatch(tokens[1]) is None:
             raise ValueError("not a sql_standard interval")
         months = int(ym.group(2)) * 12 + int(ym.group(3))
-        return (-months if ym.group(1) == "-" else months), int(tokens[1]), _clock(clock)
-    negative = tokens[0][:1] == "-"
+        return (-months if ym.group(1) == b"-" else months), int(tokens[1]), _clock(clock)
+    negative = tokens[0][:1] == b"-"
     if negative:
         tokens = [tokens[0][1:]] + tokens[1:]
     months = days = usecs = 0
@@ -237,7 +217,7 @@ def _sql_standard_fields(tokens: list[str]) -> tuple[int, int, int]:
         months = int(ym.group(2)) * 12 + int(ym.group(3))
     else:
         if len(tokens) == 2:
-            if not _DIGITS.fullmatch(tokens[0]):
+            if _DIGITS.fullmatch(tokens[0]) is None:
                 raise ValueError("not a sql_standard interval")
             days = int(tokens[0])
         elif len(tokens) != 1:
@@ -251,43 +231,68 @@ def _sql_standard_fields(tokens: list[str]) -> tuple[int, int, int]:
     return months, days, usecs
 
 
-def _iso_8601_fields(s: str) -> tuple[int, int, int]:
+def _iso_8601_fields(s: bytes) -> tuple[int, int, int]:
     m = _ISO_8601.fullmatch(s)
-    if m is None or s == "P" or s.endswith("T"):
+    if m is None or s == b"P" or s.endswith(b"T"):
         raise ValueError("not an iso_8601 interval")
     y, mo, d, h, mi, ssign, sec, frac = m.groups()
     usecs = (int(h or 0) * 60 + int(mi or 0)) * 60_000_000
     if sec is not None:
         seconds = _micros(sec, frac)
-        usecs += -seconds if ssign == "-" else seconds
+        usecs += -seconds if ssign == b"-" else seconds
     return int(y or 0) * 12 + int(mo or 0), int(d or 0), usecs
 
 
-def fast_interval_fields(s: str) -> tuple[int, int, int]:
-    """(months, days, µs) of finite interval text in IntervalStyle postgres or iso_8601, the
-    styles the twins' default decoders read; ValueError for anything else."""
-    if s[:1] == "P":
+def fast_interval_fields(s: bytes) -> tuple[int, int, int]:
+    """(months, days, µs) of finite interval text in IntervalStyle postgres (``1 year -2 mons
+    +3 days -04:05:06.7``: unit fields in order, then a clock) or iso_8601, the styles the
+    twins' default decoders read; ValueError for anything else."""
+    if s[:1] == b"P":
         return _iso_8601_fields(s)
-    return _postgres_fields(s.split(" "))
+    tokens = s.split(b" ")
+    months = days = 0
+    last = -1
+    i = 0
+    n = len(tokens)
+    while i < n:
+        tok = tokens[i]
+        clock = _CLOCK.fullmatch(tok)
+        if clock is not None:
+            if i != n - 1:
+                raise ValueError("a clock before the unit fields")
+            sign, hours, minutes, seconds, frac = clock.groups()
+            usecs = ((int(hours) * 60 + int(minutes)) * 60 + int(seconds)) * 1_000_000
+            if frac:
+                usecs += int(frac) * _FRAC_SCALE[len(frac)]
+            return months, days, (-usecs if sign == b"-" else usecs)
+        unit = _POSTGRES_UNITS.get(tokens[i + 1]) if i + 1 < n else None
+        if unit is None or unit[0] <= last or _SIGNED.fullmatch(tok) is None:
+            raise ValueError("not a postgres-style interval")
+        last = unit[0]
+        value = int(tok)
+        months += value * unit[1]
+        days += value * unit[2]
+        i += 2
+    return months, days, 0
 
 
-def interval_fields(s: str) -> tuple[int, int, int]:
+def interval_fields(s: bytes) -> tuple[int, int, int]:
     """(months, days, µs) of finite interval text in any IntervalStyle, told apart by its
     shape; ValueError when it is none of them."""
-    if s[:1] == "P":
+    if s[:1] == b"P":
         return _iso_8601_fields(s)
-    tokens = s.split(" ")
-    if tokens[0] == "@":
+    tokens = s.split(b" ")
+    if tokens[0] == b"@":
         return _verbose_fields(tokens[1:])
-    if any("a" <= t[-1:] <= "z" for t in tokens):
-        return _postgres_fields(tokens)
+    if any(b"a" <= t[-1:] <= b"z" for t in tokens):
+        return fast_interval_fields(s)
     return _sql_standard_fields(tokens)
 
 
-def _interval_text(s: str, mode: int) -> timedelta | Interval:
+def _interval_text(s: bytes, mode: int) -> timedelta | Interval:
     keep = bool(mode & KEEP_INTERVALS)
-    if s == "infinity" or s == "-infinity":
-        return infinite_interval(-1 if s[0] == "-" else 1, keep)
+    if s == b"infinity" or s == b"-infinity":
+        return infinite_interval(-1 if s[:1] == b"-" else 1, keep)
     try:
         months, days, usecs = interval_fields(s)
     except ValueError:
@@ -300,13 +305,17 @@ def _interval_text(s: str, mode: int) -> timedelta | Interval:
 
 # -- date and timestamp text in every DateStyle ----------------------------------------------
 
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.ASCII)  # \\d is [0-9] only, as in the compiled codec
+
+
 _MONTHS = {
     name: number
     for number, name in enumerate(
         ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
     )
 }
-_TIME = r"(\d\d):(\d\d):(\d\d)" + _FRAC
+_TIME = r"(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?"
 # ISO 2024-05-06, SQL 05/06/2024 or 06/05/2024, Postgres 05-06-2024, German 06.05.2024
 _DATE = r"(?:(\d{4,})-(\d\d)-(\d\d)|(\d\d)([/-])(\d\d)[/-](\d{4,})|(\d\d)\.(\d\d)\.(\d{4,}))"
 _DATE_TEXT = _regex(_DATE)
@@ -431,9 +440,9 @@ def _infinite_date(oid: int, sign: int, mode: int, tz: tzinfo | None) -> Any:
 def decode_text(oid: int, mode: int, data: bytes, tz: tzinfo | None) -> Any:
     """A date, timestamp, timestamptz or interval in text format under a non-default
     DateStyle / IntervalStyle (context_mode bits in ``mode``; ``tz`` the session zone)."""
-    s = data.decode()
     if oid == INTERVAL:
-        return _interval_text(s, mode)
+        return _interval_text(data, mode)
+    s = data.decode()
     if s == "infinity" or s == "-infinity":
         return _infinite_date(oid, -1 if s[0] == "-" else 1, mode, tz)
     what = _WHAT[oid]

@@ -6,25 +6,16 @@ of a connection applies to the next statement, prepared ones included."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from test_interval import TWINS
 
 import pgdbapi
-from pgdbapi import _pycodec as P
 from pgdbapi.exceptions import DataError
 from pgdbapi.types import Interval, Range
 
-try:
-    from pgdbapi import _codec as C  # type: ignore[attr-defined]
-except ImportError:
-    if os.environ.get("PGDBAPI_IMPL", "").strip().lower() == "c":
-        raise
-    C = None
-
-TWINS = [pytest.param(P, id="python")] + ([pytest.param(C, id="c")] if C else [])
 UTC = dt.timezone.utc
 NEW_YORK = ZoneInfo("America/New_York")
 

@@ -1,58 +1,105 @@
 # Array decoding, both formats: nested lists of element values (lower bounds ignored).
-# Not a hot path; written for strictness (every malformed input is a DataError, and
-# nothing allocates more than the input can justify).
+# Written for strictness first (every malformed input is a DataError, and nothing
+# allocates more than the input can justify), then for speed: big result sets of
+# arrays are common, so each list is built at its final size, and the element decoder
+# of an array type is looked up once, not per value.
+
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_DECREF
 
 DEF MAXDIM = 6
+DEF ELEMENT_CACHE_SIZE = 64     # a power of two
+DEF LEVEL_EMPTY = 0
+DEF LEVEL_SCALARS = 1
+DEF LEVEL_ARRAYS = 2
 
 
 cdef inline bint _is_space(char c) noexcept nogil:
     return c == b' ' or c == b'\t' or c == b'\n' or c == b'\r' or c == b'\v' or c == b'\f'
 
 
-cdef class _BinArrayReader:
-    """Walks the elements of a binary array body in row-major order."""
+# --- element decoder per array type -----------------------------------------------------
+# (array aux word, format) -> element OID, decoder code and aux, direct-mapped.  The
+# tables behind _code_for are fixed at import, so an entry never goes stale.
 
-    cdef const char* p
-    cdef Py_ssize_t n
-    cdef Py_ssize_t pos
-    cdef int ecode
-    cdef uint32_t eaux
-    cdef object tz
-    cdef int ndim
-    cdef int32_t dims[MAXDIM]
+cdef struct _ElementCode:
+    uint32_t array_aux
+    int fmt                 # -1: empty slot
+    uint32_t elem_oid
+    int code
+    uint32_t aux
 
-    cdef object level(self, int d):
-        cdef int32_t i, count = self.dims[d]
-        cdef int32_t vlen
-        cdef object lst = PyList_New(count)
-        cdef object item
-        for i in range(count):
-            if d + 1 < self.ndim:
-                item = self.level(d + 1)
+cdef _ElementCode _element_cache[ELEMENT_CACHE_SIZE]
+for _slot in range(ELEMENT_CACHE_SIZE):
+    _element_cache[_slot].fmt = -1
+
+
+cdef _ElementCode* _element_code(uint32_t array_aux, int fmt) except NULL:
+    """The element type and decoder of an array (aux = array OID | context mode)."""
+    cdef uint32_t slot = (array_aux ^ (array_aux >> MODE_SHIFT) * 31 ^ <uint32_t>fmt) \
+        & (ELEMENT_CACHE_SIZE - 1)
+    cdef _ElementCode* e = &_element_cache[slot]
+    cdef uint32_t aux
+    cdef uint32_t elem_oid
+    cdef int code
+    if e.fmt == fmt and e.array_aux == array_aux:
+        return e
+    elem_oid = _ARRAY_ELEMENT[array_aux & AUX_MASK]
+    code = _code_for(elem_oid, fmt, array_aux >> MODE_SHIFT, &aux)
+    e.array_aux = array_aux
+    e.elem_oid = elem_oid
+    e.code = code
+    e.aux = aux
+    e.fmt = fmt
+    return e
+
+
+# --- binary ---------------------------------------------------------------------------
+
+cdef struct _BinArray:
+    const char* p
+    Py_ssize_t n
+    Py_ssize_t pos
+    int ecode
+    uint32_t eaux
+    int ndim
+    int32_t dims[MAXDIM]
+
+
+cdef object _bin_level(_BinArray* a, int d, object tz):
+    """The elements of dimension d at a.pos, as a list (recursing for the inner ones)."""
+    cdef int32_t i, count = a.dims[d]
+    cdef int32_t vlen
+    cdef object lst = PyList_New(count)
+    cdef object item
+    for i in range(count):
+        if d + 1 < a.ndim:
+            item = _bin_level(a, d + 1, tz)
+        else:
+            if a.pos + 4 > a.n:
+                raise _data_error("truncated array", a.p, a.n)
+            vlen = _get_i32(a.p + a.pos)
+            a.pos += 4
+            if vlen == -1:
+                item = None
+            elif vlen < 0 or vlen > a.n - a.pos:
+                raise _data_error("invalid array element length", a.p, a.n)
             else:
-                if self.pos + 4 > self.n:
-                    raise _data_error("truncated array", self.p, self.n)
-                vlen = _get_i32(self.p + self.pos)
-                self.pos += 4
-                if vlen == -1:
-                    item = None
-                elif vlen < 0 or vlen > self.n - self.pos:
-                    raise _data_error("invalid array element length", self.p, self.n)
-                else:
-                    item = _decode(self.ecode, self.eaux, self.p + self.pos, vlen, self.tz)
-                    self.pos += vlen
-            Py_INCREF(item)
-            PyList_SET_ITEM(lst, i, item)
-        return lst
+                item = _decode(a.ecode, a.eaux, a.p + a.pos, vlen, tz)
+                a.pos += vlen
+        Py_INCREF(item)
+        PyList_SET_ITEM(lst, i, item)
+    return lst
 
 
 cdef object _dec_b_array(uint32_t array_oid, const char* p, Py_ssize_t n, object tz):
     """Binary array: ndim, flags, element OID, (length, lower bound) per dimension, elements."""
     cdef int32_t ndim, i, dim
-    cdef uint32_t elem_oid = _ARRAY_ELEMENT[array_oid & AUX_MASK]
+    cdef _ElementCode element = _element_code(array_oid, 1)[0]   # a copy: slots get reused
+    cdef uint32_t elem_oid = element.elem_oid
     cdef Py_ssize_t hdr
     cdef int64_t nitems = 1
-    cdef _BinArrayReader r
+    cdef _BinArray a
     if n < 12:
         raise _data_error("truncated array header", p, n)
     ndim = _get_i32(p)
@@ -66,19 +113,18 @@ cdef object _dec_b_array(uint32_t array_oid, const char* p, Py_ssize_t n, object
     hdr = 12 + 8 * ndim
     if n < hdr:
         raise _data_error("truncated array header", p, n)
-    r = _BinArrayReader.__new__(_BinArrayReader)
-    r.ndim = ndim
+    a.ndim = ndim
     for i in range(ndim):
         dim = _get_i32(p + 12 + 8 * i)
         if dim < 0:
             raise _data_error("negative array dimension", p, n)
-        r.dims[i] = dim
+        a.dims[i] = dim
         if dim == 0:
             nitems = 0
     for i in range(ndim):
         if nitems == 0:
             break
-        nitems *= r.dims[i]
+        nitems *= a.dims[i]
         # Every element takes at least 4 bytes: refuse counts the body cannot hold
         # (checked as the product grows, so it cannot overflow).
         if nitems > (n - hdr) // 4:
@@ -87,126 +133,218 @@ cdef object _dec_b_array(uint32_t array_oid, const char* p, Py_ssize_t n, object
         if n != hdr:
             raise _data_error("trailing bytes after empty array", p, n)
         return []
-    r.p = p
-    r.n = n
-    r.pos = hdr
-    r.ecode = _code_for(elem_oid, 1, array_oid >> MODE_SHIFT, &r.eaux)
-    r.tz = tz
-    result = r.level(0)
-    if r.pos != n:
+    a.p = p
+    a.n = n
+    a.pos = hdr
+    a.ecode = element.code
+    a.eaux = element.aux
+    result = _bin_level(&a, 0, tz)
+    if a.pos != n:
         raise _data_error("trailing bytes after array elements", p, n)
     return result
 
 
-cdef class _TextArrayParser:
-    """Recursive-descent parser for array literals: {a,"b c",NULL,{...}} (types.md §4.2)."""
+# --- text -----------------------------------------------------------------------------
 
-    cdef const char* p
-    cdef Py_ssize_t n
-    cdef Py_ssize_t pos
-    cdef int ecode
-    cdef uint32_t eaux
-    cdef object tz
-    cdef char* tmp          # unescaped element text (never longer than the input)
+cdef struct _TextArray:
+    const char* p
+    Py_ssize_t n
+    Py_ssize_t pos
+    int ecode
+    uint32_t eaux
+    char* tmp               # an element's text with its escapes undone (never longer)
+    PyObject** stack        # owned references: the items of every level still open
+    Py_ssize_t top
+    Py_ssize_t dims[MAXDIM + 1]     # items per level at each depth (1-based), -1 unknown
+    char kinds[MAXDIM + 1]          # and what they are: LEVEL_*
 
-    cdef object fail(self, str what):
-        return _data_error(f"invalid array literal ({what})", self.p, self.n)
 
-    cdef void skip_space(self) noexcept:
-        while self.pos < self.n and _is_space(self.p[self.pos]):
-            self.pos += 1
+cdef inline object _text_fail(_TextArray* a, str what):
+    return _data_error(f"invalid array literal ({what})", a.p, a.n)
 
-    cdef object element(self):
-        """One scalar element at pos (quoted or not) -> decoded value or None."""
-        cdef Py_ssize_t k = 0, keep = 0
-        cdef bint escaped = False
-        cdef char c
-        if self.p[self.pos] == b'"':
-            self.pos += 1
-            while True:
-                if self.pos >= self.n:
-                    raise self.fail("unterminated quoted element")
-                c = self.p[self.pos]
-                self.pos += 1
-                if c == b'"':
-                    break
-                if c == b'\\':
-                    if self.pos >= self.n:
-                        raise self.fail("trailing backslash")
-                    c = self.p[self.pos]
-                    self.pos += 1
-                self.tmp[k] = c
-                k += 1
-            return _decode(self.ecode, self.eaux, self.tmp, k, self.tz)
-        while self.pos < self.n:
-            c = self.p[self.pos]
+
+cdef inline void _text_skip_space(_TextArray* a) noexcept:
+    while a.pos < a.n and _is_space(a.p[a.pos]):
+        a.pos += 1
+
+
+cdef object _text_element(_TextArray* a, object tz):
+    """One scalar element at a.pos (quoted or not) -> decoded value or None."""
+    cdef const char* p = a.p
+    cdef Py_ssize_t start, k = 0, keep = 0
+    cdef bint escaped = False
+    cdef char c
+    if p[a.pos] == b'"':
+        a.pos += 1
+        start = a.pos
+        while a.pos < a.n and p[a.pos] != b'"' and p[a.pos] != b'\\':
+            a.pos += 1
+        if a.pos < a.n and p[a.pos] == b'"':         # no escapes: decode in place
+            a.pos += 1
+            return _decode(a.ecode, a.eaux, p + start, a.pos - 1 - start, tz)
+        k = a.pos - start
+        memcpy(a.tmp, p + start, k)
+        while True:
+            if a.pos >= a.n:
+                raise _text_fail(a, "unterminated quoted element")
+            c = p[a.pos]
+            a.pos += 1
+            if c == b'"':
+                break
+            if c == b'\\':
+                if a.pos >= a.n:
+                    raise _text_fail(a, "trailing backslash")
+                c = p[a.pos]
+                a.pos += 1
+            a.tmp[k] = c
+            k += 1
+        return _decode(a.ecode, a.eaux, a.tmp, k, tz)
+    start = a.pos
+    while a.pos < a.n:
+        c = p[a.pos]
+        if c == b',' or c == b'}':
+            break
+        if c == b'"' or c == b'{':
+            raise _text_fail(a, "unexpected character in unquoted element")
+        if c == b'\\':
+            escaped = True
+            break
+        a.pos += 1
+        if not _is_space(c):
+            keep = a.pos
+    if escaped:                 # copy what came before, then undo escapes as we go
+        k = a.pos - start
+        keep -= start if keep else 0
+        memcpy(a.tmp, p + start, k)
+        while a.pos < a.n:
+            c = p[a.pos]
             if c == b',' or c == b'}':
                 break
             if c == b'"' or c == b'{':
-                raise self.fail("unexpected character in unquoted element")
-            self.pos += 1
+                raise _text_fail(a, "unexpected character in unquoted element")
+            a.pos += 1
             if c == b'\\':
-                if self.pos >= self.n:
-                    raise self.fail("trailing backslash")
-                c = self.p[self.pos]
-                self.pos += 1
-                escaped = True
-                self.tmp[k] = c
+                if a.pos >= a.n:
+                    raise _text_fail(a, "trailing backslash")
+                a.tmp[k] = p[a.pos]
+                a.pos += 1
                 k += 1
                 keep = k
             else:
-                self.tmp[k] = c
+                a.tmp[k] = c
                 k += 1
                 if not _is_space(c):
                     keep = k
-        k = keep   # trailing unescaped whitespace is not part of the element
-        if k == 0:
-            raise self.fail("empty unquoted element")
-        if not escaped and k == 4 and (self.tmp[0] | 0x20) == b'n' and (self.tmp[1] | 0x20) == b'u' \
-                and (self.tmp[2] | 0x20) == b'l' and (self.tmp[3] | 0x20) == b'l':
-            return None
-        return _decode(self.ecode, self.eaux, self.tmp, k, self.tz)
+        if keep == 0:
+            raise _text_fail(a, "empty unquoted element")
+        return _decode(a.ecode, a.eaux, a.tmp, keep, tz)
+    # trailing unescaped white space is not part of the element
+    k = keep - start if keep else 0
+    if k == 0:
+        raise _text_fail(a, "empty unquoted element")
+    if k == 4 and (p[start] | 0x20) == b'n' and (p[start + 1] | 0x20) == b'u' \
+            and (p[start + 2] | 0x20) == b'l' and (p[start + 3] | 0x20) == b'l':
+        return None
+    return _decode(a.ecode, a.eaux, p + start, k, tz)
 
-    cdef tuple level(self, int depth):
-        """A brace-delimited level after its '{' -> (list, shape); the items are all
-        sub-arrays of one shape or all scalars.  An empty level has shape (0,)."""
-        cdef list items = []
-        cdef object sub_shape = None      # () for scalars, else the sub-arrays' shape
-        cdef object item, shape
-        if depth > MAXDIM:
-            raise self.fail("too many dimensions")
-        self.skip_space()
-        if self.pos < self.n and self.p[self.pos] == b'}':
-            self.pos += 1
-            return items, (0,)
+
+cdef int _text_push(_TextArray* a, object item) except -1:
+    Py_INCREF(item)
+    a.stack[a.top] = <PyObject*>item
+    a.top += 1
+    return 0
+
+
+cdef object _text_level(_TextArray* a, int depth, object tz):
+    """A brace-delimited level after its '{' -> list.  Every level at one depth must have
+    the same number of items, all sub-arrays or all scalars (an empty level has none)."""
+    cdef Py_ssize_t base = a.top, count, i
+    cdef bint subarrays = False
+    cdef char kind
+    cdef object lst
+    if depth > MAXDIM:
+        raise _text_fail(a, "too many dimensions")
+    _text_skip_space(a)
+    if a.pos < a.n and a.p[a.pos] == b'}':
+        a.pos += 1
+    else:
         while True:
-            self.skip_space()
-            if self.pos >= self.n:
-                raise self.fail("unterminated")
-            if self.p[self.pos] == b'{':
-                self.pos += 1
-                item, shape = self.level(depth + 1)
-                if sub_shape is None:
-                    sub_shape = shape
-                elif sub_shape != shape:
-                    raise self.fail("sub-arrays of different shapes")
+            _text_skip_space(a)
+            if a.pos >= a.n:
+                raise _text_fail(a, "unterminated")
+            if a.p[a.pos] == b'{':
+                if a.top > base and not subarrays:
+                    raise _text_fail(a, "mixed sub-arrays and elements")
+                subarrays = True
+                a.pos += 1
+                _text_push(a, _text_level(a, depth + 1, tz))
             else:
-                if sub_shape is None:
-                    sub_shape = ()
-                elif sub_shape != ():
-                    raise self.fail("mixed sub-arrays and elements")
-                item = self.element()
-            items.append(item)
-            self.skip_space()
-            if self.pos >= self.n:
-                raise self.fail("unterminated")
-            if self.p[self.pos] == b',':
-                self.pos += 1
-            elif self.p[self.pos] == b'}':
-                self.pos += 1
-                return items, (len(items),) + sub_shape
+                if subarrays:
+                    raise _text_fail(a, "mixed sub-arrays and elements")
+                _text_push(a, _text_element(a, tz))
+            _text_skip_space(a)
+            if a.pos >= a.n:
+                raise _text_fail(a, "unterminated")
+            if a.p[a.pos] == b',':
+                a.pos += 1
+            elif a.p[a.pos] == b'}':
+                a.pos += 1
+                break
             else:
-                raise self.fail("expected ',' or '}'")
+                raise _text_fail(a, "expected ',' or '}'")
+    count = a.top - base
+    # every level at one depth has the same length and kind, or the levels' shapes differ
+    kind = LEVEL_EMPTY if count == 0 else LEVEL_ARRAYS if subarrays else LEVEL_SCALARS
+    if a.dims[depth] == -1:
+        a.dims[depth] = count
+        a.kinds[depth] = kind
+    elif a.dims[depth] != count or a.kinds[depth] != kind:
+        raise _text_fail(a, "sub-arrays of different shapes")
+    lst = PyList_New(count)
+    for i in range(count):          # the stack's references move into the list
+        PyList_SET_ITEM(lst, i, <object>a.stack[base + i])
+    a.top = base
+    return lst
+
+
+cdef object _dec_t_array(uint32_t array_oid, const char* p, Py_ssize_t n, object tz):
+    """Array literal: optional dimension decoration, nested braces; any empty level -> []."""
+    cdef _TextArray a
+    cdef _ElementCode element = _element_code(array_oid, 0)[0]   # a copy: slots get reused
+    cdef object result
+    cdef int d
+    a.p = p
+    a.n = n
+    a.pos = 0
+    _text_skip_space(&a)
+    a.pos = _skip_dimensions(p, n, a.pos)
+    a.ecode = element.code
+    a.eaux = element.aux
+    a.top = 0
+    for d in range(MAXDIM + 1):
+        a.dims[d] = -1
+    if a.pos >= n or p[a.pos] != b'{':
+        raise _data_error("invalid array literal (expected '{')", p, n)
+    a.pos += 1
+    # every item is followed by its own ',' or '}': at most n / 2 of them are open at once
+    a.stack = <PyObject**>PyMem_Malloc(sizeof(PyObject*) * (n // 2 + 2) + n + 1)
+    if a.stack == NULL:
+        raise MemoryError()
+    a.tmp = <char*>(a.stack + (n // 2 + 2))
+    try:
+        result = _text_level(&a, 1, tz)
+    finally:
+        while a.top > 0:            # a failure left items on the stack
+            a.top -= 1
+            Py_DECREF(<object>a.stack[a.top])
+        PyMem_Free(a.stack)
+    _text_skip_space(&a)
+    if a.pos != n:
+        raise _data_error("invalid array literal (trailing characters)", p, n)
+    for d in range(1, MAXDIM + 1):
+        if a.dims[d] == 0:
+            return []
+    return result
 
 
 cdef Py_ssize_t _skip_signed(const char* p, Py_ssize_t n, Py_ssize_t pos) except -1:
@@ -237,34 +375,3 @@ cdef Py_ssize_t _skip_dimensions(const char* p, Py_ssize_t n, Py_ssize_t pos) ex
     while pos < n and _is_space(p[pos]):
         pos += 1
     return pos
-
-
-cdef object _dec_t_array(uint32_t array_oid, const char* p, Py_ssize_t n, object tz):
-    """Array literal: optional dimension decoration, nested braces; any empty level -> []."""
-    cdef _TextArrayParser parser = _TextArrayParser.__new__(_TextArrayParser)
-    cdef object result, shape
-    parser.p = p
-    parser.n = n
-    parser.pos = 0
-    parser.skip_space()
-    parser.pos = _skip_dimensions(p, n, parser.pos)
-    parser.ecode = _code_for(_ARRAY_ELEMENT[array_oid & AUX_MASK], 0, array_oid >> MODE_SHIFT,
-                             &parser.eaux)
-    parser.tz = tz
-    if parser.pos >= n or p[parser.pos] != b'{':
-        raise _data_error("invalid array literal (expected '{')", p, n)
-    parser.pos += 1
-    parser.tmp = <char*>PyMem_Malloc(n + 1)
-    if parser.tmp == NULL:
-        raise MemoryError()
-    try:
-        result, shape = parser.level(1)
-    finally:
-        PyMem_Free(parser.tmp)
-        parser.tmp = NULL
-    parser.skip_space()
-    if parser.pos != n:
-        raise _data_error("invalid array literal (trailing characters)", p, n)
-    if 0 in shape:
-        return []
-    return result

@@ -1,7 +1,12 @@
 # Message framing: the receive buffer (ReadBuffer), DataRow -> tuple (RowDecoder), the
 # frontend message writer (WriteBuffer) and RowDescription parsing.
 
+cimport cython
 from cpython.bytes cimport PyBytes_Check
+from cpython.dict cimport PyDict_Next
+from cpython.object cimport PyObject
+
+DEF DEFER_DEPTH = 64    # nesting below this keeps its tracking (json can nest far deeper)
 
 
 cdef object _framing_error(str what):
@@ -11,19 +16,52 @@ cdef object _framing_error(str what):
 cdef extern from "Python.h":
     bint PyObject_IS_GC(object o)
     bint PyObject_GC_IsTracked(object o)
+    void PyObject_GC_Track(void* op)
 
 
-cdef inline void _maybe_untrack(tuple row) noexcept:
-    """Untrack a row the cycle collector would untrack on its first pass anyway (CPython's
-    own rule: no item can ever hold a reference cycle), so big fetches do not pay for GC
-    passes over millions of rows.  Our UUIDs qualify too (see _make_uuid)."""
+cdef inline bint _atomic_row(tuple row) noexcept:
+    """CPython's own rule for untracking a tuple (no item can ever hold a reference cycle),
+    applied at once; our UUIDs qualify too (see _make_uuid)."""
     for item in row:
         if PyObject_IS_GC(item) and not (type(item) is _UUID or (
                 type(item) is tuple and not PyObject_GC_IsTracked(item))):
-            return
-    PyObject_GC_UnTrack(<void*>row)
+            return False
+    return True
 
 
+cdef int _defer_tracking(list deferred, object value, int depth) except -1:
+    """Untrack a freshly decoded list or dict and the lists and dicts inside it, keeping them
+    in ``deferred`` to be tracked again when the result set is complete (_track_again)."""
+    cdef Py_ssize_t pos = 0
+    cdef PyObject* key
+    cdef PyObject* item
+    if not PyObject_GC_IsTracked(value):
+        return 0
+    PyObject_GC_UnTrack(<void*>value)
+    deferred.append(value)
+    if depth >= DEFER_DEPTH:
+        return 0
+    if type(value) is list:
+        for child in <list>value:
+            if type(child) is list or type(child) is dict:
+                _defer_tracking(deferred, child, depth + 1)
+    else:
+        while PyDict_Next(value, &pos, &key, &item):
+            if type(<object>item) is list or type(<object>item) is dict:
+                _defer_tracking(deferred, <object>item, depth + 1)
+    return 0
+
+
+cdef int _track_again(list deferred) except -1:
+    cdef object obj
+    for obj in deferred:
+        if not PyObject_GC_IsTracked(obj):
+            PyObject_GC_Track(<void*>obj)
+    del deferred[:]
+    return 0
+
+
+@cython.no_gc_clear      # __dealloc__ needs ``deferred``
 cdef class RowDecoder:
     """Turns DataRow bodies into tuples: one decoder code per column, chosen once.
 
@@ -37,10 +75,15 @@ cdef class RowDecoder:
     cdef list loaders
     cdef object ctx
     cdef bint needs_tz
+    # Containers of the result set being read, untracked by the cycle collector until it
+    # is complete: decoding N rows then costs no full collections over the growing result
+    # (CPython runs one each time the objects that survived grow by a quarter).
+    cdef list deferred
 
     def __cinit__(self):
         self.codes = NULL
         self.aux = NULL
+        self.deferred = []
 
     def __init__(self, columns, ctx, loaders=None):
         cdef Py_ssize_t i
@@ -73,6 +116,8 @@ cdef class RowDecoder:
                 self.needs_tz = True
 
     def __dealloc__(self):
+        if self.deferred:       # a result set abandoned half way: leave nothing untracked
+            _track_again(self.deferred)
         PyMem_Free(self.codes)
         PyMem_Free(self.aux)
 
@@ -83,9 +128,16 @@ cdef class RowDecoder:
         """Decode one DataRow body (OperationalError if it does not match the columns)."""
         if not PyBytes_Check(body):
             body = bytes(body)
-        return self._decode_row(PyBytes_AS_STRING(body), PyBytes_GET_SIZE(body), self.timezone())
+        return self._decode_row(PyBytes_AS_STRING(body), PyBytes_GET_SIZE(body), self.timezone(),
+                                False)
 
-    cdef tuple _decode_row(self, const char* p, Py_ssize_t n, object tz):
+    cdef int end_of_rows(self) except -1:
+        """The result set is complete (or abandoned): track its containers again."""
+        if self.deferred:
+            _track_again(self.deferred)
+        return 0
+
+    cdef tuple _decode_row(self, const char* p, Py_ssize_t n, object tz, bint defer):
         cdef Py_ssize_t pos = 2, i
         cdef int32_t vlen
         cdef int code
@@ -119,6 +171,8 @@ cdef class RowDecoder:
                         val = self.loaders[i](PyBytes_FromStringAndSize(p + pos, vlen))
                     else:
                         val = _decode(code, self.aux[i], p + pos, vlen, tz)
+                        if defer and (type(val) is list or type(val) is dict):
+                            _defer_tracking(self.deferred, val, 0)
                     pos += vlen
                 Py_INCREF(val)
                 PyTuple_SET_ITEM(row, i, val)
@@ -126,7 +180,11 @@ cdef class RowDecoder:
             raise _as_data_error(exc)
         if pos != n:
             raise _framing_error("DataRow has trailing bytes")
-        _maybe_untrack(row)
+        if _atomic_row(row):
+            PyObject_GC_UnTrack(<void*>row)
+        elif defer and PyObject_GC_IsTracked(row):
+            PyObject_GC_UnTrack(<void*>row)
+            self.deferred.append(row)
         return row
 
 
@@ -252,16 +310,24 @@ cdef class ReadBuffer:
         try:
             while limit < 0 or count < limit:
                 length = self._complete()     # validates the length whatever the type
-                if length < 0 or self.data[self.rpos] != b'D':
+                if length < 0:
+                    break
+                if self.data[self.rpos] != b'D':
+                    if fast is not None:       # the result set is complete
+                        fast.end_of_rows()
                     break
                 p = self.data + self.rpos
                 self.rpos += 1 + length        # consumed even if decoding fails
                 if fast is not None:
-                    row = fast._decode_row(p + 5, length - 4, tz)
+                    row = fast._decode_row(p + 5, length - 4, tz, True)
                 else:
                     row = decoder.decode_row(PyBytes_FromStringAndSize(p + 5, length - 4))
                 PyList_Append(rows, row)
                 count += 1
+        except BaseException:
+            if fast is not None:               # the caller stops decoding this result set
+                fast.end_of_rows()
+            raise
         finally:
             self.busy = False
         return count

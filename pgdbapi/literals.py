@@ -17,8 +17,9 @@ from typing import Any, Callable
 
 from ._codec_contract import Encoded
 from ._pycodec_encode import timedelta_text
+from ._pycodec_types import range_oid, range_text
 from .exceptions import DataError, ProgrammingError
-from .types import Interval
+from .types import Interval, Range
 
 __all__ = ["LiteralFunc", "quote", "quote_text", "register_literal"]
 
@@ -147,6 +148,17 @@ def _interval(value: timedelta | Interval, std: bool) -> str:
     return _cast(text, "interval", std)
 
 
+_RANGE_TYPES = {3904: "int4range", 3926: "int8range", 3906: "numrange", 3912: "daterange",
+                3908: "tsrange", 3910: "tstzrange"}
+
+
+def _range(value: Range, std: bool) -> str:
+    # the server-side path's text and type: bounds of no range type -> typed by the server
+    text = quote_text(range_text(value), std)
+    typname = _RANGE_TYPES.get(range_oid(value))
+    return text + "::" + typname if typname else text
+
+
 def _uuid(value: uuid.UUID, std: bool) -> str:
     return _cast(str(value), "uuid", std)
 
@@ -198,6 +210,7 @@ _LITERALS.update(
         time: _time,
         timedelta: _interval,
         Interval: _interval,
+        Range: _range,
         uuid.UUID: _uuid,
         list: _list,
         tuple: _tuple,

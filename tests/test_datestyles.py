@@ -13,7 +13,9 @@ import pytest
 from test_interval import TWINS
 
 import pgdbapi
+from pgdbapi import extras
 from pgdbapi.exceptions import DataError
+from pgdbapi.literals import quote
 from pgdbapi.types import Interval, Range
 
 UTC = dt.timezone.utc
@@ -259,8 +261,6 @@ def test_parameters_round_trip(dsn: str, binding: str, datestyle: str, intervals
         cur.execute(f"set DateStyle = '{datestyle}'; set IntervalStyle = {intervalstyle}")
         cur.execute("set TimeZone = 'America/New_York'")
         for value in PARAMS:
-            if binding == "client" and isinstance(value, Range):
-                continue  # no SQL literal for Range yet
             want = Interval.from_timedelta(value) if isinstance(value, dt.timedelta) else value
             for _ in range(3):  # text results, preparing, binary results
                 cur.execute("select %s", (value,))
@@ -280,6 +280,29 @@ def test_parameters_round_trip(dsn: str, binding: str, datestyle: str, intervals
             assert instant(cur.fetchone()[0]) == instant(want), (value, typname)
     finally:
         conn.close()
+
+
+def test_range_literals() -> None:
+    assert quote(Range(dt.date(2024, 1, 2), dt.date(2024, 5, 6))) == (
+        "'[2024-01-02,2024-05-06)'::daterange"
+    )
+    assert quote(Range(1, None, "[]")) == "'[1,)'::int4range"
+    assert quote(Range(empty=True)) == "'empty'"  # typed by the server, as when bound
+    assert quote(Range(1.5, 2.5)) == "'[1.5,2.5)'"
+    assert quote(Range(dt.datetime(2024, 1, 2, tzinfo=UTC), None)) == (
+        "'[\"2024-01-02 00:00:00+00:00\",)'::tstzrange"
+    )
+
+
+def test_composite_fields_follow_the_style(conn: Any) -> None:
+    cur = conn.cursor()
+    cur.execute("create temporary table stamped (d date, t timestamptz, i interval)")
+    extras.register_composite("stamped", conn)
+    cur.execute("set DateStyle = 'German'; set IntervalStyle = postgres_verbose")
+    cur.execute("select row('2024-05-06', '2024-05-06 07:08:09+00', '1 day -1 hour')::stamped")
+    (value,) = cur.fetchone()
+    assert value.d == dt.date(2024, 5, 6) and value.i == Interval(0, 1, -3_600_000_000)
+    assert value.t == dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
 
 
 def test_unreadable_zone_is_a_clear_error(conn: Any) -> None:

@@ -133,6 +133,10 @@ class Cursor:
         if self._closed or self.connection._closed:
             self._check()
         self._last_query = (query, vars)
+        if self._rows:  # let the last result's rows go before this one's arrive (peak memory)
+            self._rows = []
+            self._result = None
+            self._results = []
         try:
             results = self.connection.execute(query, vars)
         except Exception as e:

@@ -10,6 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_interval import TWINS
 
 import pgdbapi
@@ -377,3 +379,41 @@ def test_row_decoder_fixes_the_style_when_built(mod: Any) -> None:
     assert decoder.decode_row(body) == (dt.date(2024, 5, 6),)
     with pytest.raises(DataError):
         mod.RowDecoder([(1082, 0)], ctx).decode_row(body)
+
+
+STYLE_ZONES = ["America/New_York", "Europe/Dublin", "Australia/Lord_Howe", "Asia/Kolkata",
+               "Europe/Moscow", "America/Sao_Paulo", "Pacific/Chatham", "UTC"]
+
+
+@pytest.fixture(scope="module")
+def text_conn(pg_server: Any) -> Any:
+    """Client-side binding: text results through the simple query protocol."""
+    conn = pgdbapi.connect(pg_server.dsn(), binding="client", interval="interval")
+    conn.autocommit = True
+    yield conn
+    conn.close()
+
+
+@given(
+    moment=st.datetimes(dt.datetime(1850, 1, 1), dt.datetime(2100, 12, 31), timezones=st.just(UTC)),
+    iv=st.builds(Interval, st.integers(-(2**31), 2**31 - 1), st.integers(-(2**31), 2**31 - 1),
+                 st.integers(-(2**63) + 1, 2**63 - 1)).filter(lambda v: v != Interval.INFINITY),
+    datestyle=st.sampled_from(DATESTYLES),
+    intervalstyle=st.sampled_from(INTERVALSTYLES),
+    zone=st.sampled_from(STYLE_ZONES),
+)
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+def test_random_values_in_random_styles(
+    text_conn: Any, moment: dt.datetime, iv: Interval, datestyle: str, intervalstyle: str,
+    zone: str,
+) -> None:
+    cur = text_conn.cursor()
+    cur.execute(f"set DateStyle = '{datestyle}'; set IntervalStyle = {intervalstyle};"
+                f" set TimeZone = '{zone}'")
+    local = moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    cur.execute("select %s::timestamptz, %s::timestamp, %s::date, %s::interval, %s::text",
+                (moment, local, local.date(), iv, moment))
+    got = cur.fetchone()
+    assert instant(got[0]) == moment and got[0].utcoffset() == moment.astimezone(
+        ZoneInfo(zone)).utcoffset(), got[4]
+    assert got[1:4] == (local, local.date(), iv)

@@ -33,6 +33,7 @@ from ._pycodec_oids import ARRAY_ELEMENT
 from .codec import impl as codec
 from .exceptions import DataError, InterfaceError, ProgrammingError
 from .literals import quote, quote_text, register_literal
+from .types import Interval
 
 __all__ = [
     "AsIs",
@@ -372,30 +373,11 @@ def _timestamp_text(oid: int) -> Callable[[bytes, Any], str]:
 
 
 def _interval_text(data: bytes, ctx: Any) -> str:
-    """IntervalStyle postgres, as the server's EncodeInterval writes it:
-    ``-1 years -2 mons +3 days -04:05:06.5``."""
+    """IntervalStyle postgres, as the server writes it (infinity included)."""
     (us,) = _i64(data)
     (days,) = _i32(data, 8)
     (months,) = _i32(data, 12)
-    years, mons = abs(months) // 12, abs(months) % 12
-    if months < 0:
-        years, mons = -years, -mons
-    parts: list[str] = []
-    before_negative = False
-    for value, unit in ((years, "year"), (mons, "mon"), (days, "day")):
-        if value:
-            plus = "+" if before_negative and value > 0 else ""
-            parts.append(f"{plus}{value} {unit}{'s' if value != 1 else ''}")
-            before_negative = value < 0
-    if us or not parts:
-        secs, frac = divmod(abs(us), 1_000_000)
-        h, rest = divmod(secs, 3600)
-        m, s = divmod(rest, 60)
-        clock = f"{h:02d}:{m:02d}:{s:02d}"
-        if frac:
-            clock += f".{frac:06d}".rstrip("0")
-        parts.append(("-" if us < 0 else "+" if before_negative else "") + clock)
-    return " ".join(parts)
+    return str(Interval(months, days, us))
 
 
 def _value_text(oid: int, render: Callable[[Any], str]) -> Callable[[bytes, Any], str]:

@@ -58,6 +58,10 @@ cdef enum:
     C_LOADER           # a custom loader (RowDecoder only)
     C_T_STYLED         # date/timestamp(tz)/interval text under a non-default DateStyle /
                        # IntervalStyle: _pycodec_styles.decode_text (aux = oid | mode)
+    C_T_RANGE          # built-in ranges and multiranges: _codec_ranges.pxi (aux = oid | mode)
+    C_B_RANGE
+    C_T_MULTIRANGE
+    C_B_MULTIRANGE
 
 
 _UTC = _datetime.timezone.utc
@@ -138,6 +142,15 @@ for _oid in list(_more.BINARY_DECODERS) + list(_more.BINARY_FACTORIES):
 for _oid in _ARRAY_ELEMENT:
     _TEXT_CODES[_oid] = C_T_ARRAY
     _BINARY_CODES[_oid] = C_B_ARRAY
+# range or multirange OID -> the OID of its bounds
+_RANGE_BOUNDS_OID = dict(_oids.RANGE_SUBTYPE)
+for _oid, _rng in _oids.MULTIRANGE_RANGE.items():
+    _RANGE_BOUNDS_OID[_oid] = _oids.RANGE_SUBTYPE[_rng]
+    _TEXT_CODES[_oid] = C_T_MULTIRANGE
+    _BINARY_CODES[_oid] = C_B_MULTIRANGE
+for _oid in _oids.RANGE_SUBTYPE:
+    _TEXT_CODES[_oid] = C_T_RANGE
+    _BINARY_CODES[_oid] = C_B_RANGE
 
 # has_binary(): the core types except unknown and the reg* types whose text is a name, the
 # binary types of _pycodec_types, and the arrays of all of those.
@@ -160,7 +173,7 @@ cdef int _decoder_code(object oid, object fmt) except -1:
 cdef inline bint _needs_tz(int code) noexcept:
     return code == C_T_TIMESTAMPTZ or code == C_B_TIMESTAMPTZ or code == C_T_ARRAY \
         or code == C_B_ARRAY or code == C_T_MORE or code == C_B_MORE or code == C_T_INF \
-        or code == C_B_INF or code == C_T_STYLED
+        or code == C_B_INF or code == C_T_STYLED or (code >= C_T_RANGE and code <= C_B_MULTIRANGE)
 
 
 # The aux word of a decoder code: arrays, shared-module types and styled text carry their
@@ -192,7 +205,8 @@ cdef int _mode_of(object ctx) except -1:
 cdef int _code_for(object oid, object fmt, int mode, uint32_t* aux) except -1:
     """Decoder code and aux word for (oid, format) under a context mode."""
     cdef int code = _decoder_code(oid, fmt)
-    if code == C_T_ARRAY or code == C_B_ARRAY or code == C_T_MORE or code == C_B_MORE:
+    if code == C_T_ARRAY or code == C_B_ARRAY or code == C_T_MORE or code == C_B_MORE \
+            or (code >= C_T_RANGE and code <= C_B_MULTIRANGE):
         aux[0] = <uint32_t>oid | (<uint32_t>mode << MODE_SHIFT)
     elif mode == 0:
         aux[0] = 0
@@ -1196,6 +1210,8 @@ cdef object _decode(int code, uint32_t aux, const char* p, Py_ssize_t n, object 
     elif code == C_T_STYLED:
         return _styles.decode_text(aux & AUX_MASK, aux >> MODE_SHIFT,
                                    PyBytes_FromStringAndSize(p, n), tz)
+    elif code >= C_T_RANGE and code <= C_B_MULTIRANGE:
+        return _dec_range(code, aux, p, n, tz)
     else:
         raise AssertionError(f"unknown decoder code {code}")
 

@@ -3,7 +3,9 @@
 Network addresses, bit strings, LSNs, snapshots, tids, void, ranges, multiranges and
 records are rare in hot loops, so there is one implementation of them, in Python: the
 pure-Python twin registers these decoders directly and the Cython codec calls them (its
-own decoders still decode range bounds, record fields and array elements). Behaviour is
+own decoders still decode range bounds, record fields and array elements). Built-in
+ranges and multiranges are the exception: the Cython codec decodes them itself
+(_codec_ranges.pxi), with the same results and errors as the decoders here. Behaviour is
 specified in docs/codec.md.
 
 Decoders have the twins' signature ``f(buf, pos, n)``; the ones that contain values of
@@ -311,7 +313,7 @@ def text_multirange(elem: Decoder) -> Decoder:
 
 
 # bounds text by flags (an infinite bound is never inclusive)
-_BOUNDS_OF_FLAGS = [
+BOUNDS_OF_FLAGS = [
     ("[" if f & (_LB_INF | _LB_INC) == _LB_INC else "(")
     + ("]" if f & (_UB_INF | _UB_INC) == _UB_INC else ")")
     for f in range(32)
@@ -344,7 +346,7 @@ def _bin_range_at(buf: Any, pos: int, n: int, elem: Decoder) -> Range:
         pos += size
     if pos != end:
         raise DataError("invalid range value")
-    return _range(lower, upper, _BOUNDS_OF_FLAGS[flags & 0x1F])
+    return _range(lower, upper, BOUNDS_OF_FLAGS[flags & 0x1F])
 
 
 def bin_range(elem: Decoder) -> Decoder:

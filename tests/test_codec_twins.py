@@ -35,6 +35,7 @@ from pgdbapi.exceptions import (
     OperationalError,
     ProgrammingError,
 )
+from pgdbapi.oids import MULTIRANGE_RANGE
 from pgdbapi.types import Range
 
 try:
@@ -1495,6 +1496,56 @@ def test_range_text_parser_fast_and_slow_paths_agree(
     assert end == len(text)
     assert (got.lower, got.upper) == (lo, hi)
     assert got.bounds == ("(" if lo is None else bounds[0]) + (")" if hi is None else bounds[1])
+
+
+@FAST
+@given(
+    oid=st.sampled_from(RANGE_OIDS + MULTIRANGE_OIDS),
+    text=st.text(alphabet='{}[](),"\\ emptyEMPTY0123456789.-+:', max_size=30),
+    tz=st.sampled_from(TZ_CHOICES),
+)
+def test_range_like_text_decodes_alike(oid: int, text: str, tz: Any) -> None:
+    """The Cython codec's own range parser and the shared Python one, on near-ranges."""
+    decode_both(oid, 0, text.encode(), tz)
+
+
+@st.composite
+def mutated_ranges(draw: Any) -> tuple[int, int, bytes]:
+    """A range or multirange in either format, then bytes flipped, cut or added."""
+    rs = draw(st.lists(ranges(), min_size=1, max_size=3))
+    oid = P.infer_oid(rs[0])
+    if oid == 0:
+        return 3904, 0, b"empty"
+    rs = [r for r in rs if P.infer_oid(r) in (oid, 0)]
+    fmt = draw(st.sampled_from([0, 1]))
+    data = P.encode_param(rs[0], oid if fmt else 0, ctx_of(P))[1] or b""
+    multi = draw(st.booleans())
+    if multi:
+        parts = [P.encode_param(r, oid if fmt else 0, ctx_of(P))[1] or b"" for r in rs]
+        if fmt:
+            data = struct.pack("!i", len(parts)) + b"".join(
+                struct.pack("!i", len(x)) + x for x in parts)
+        else:
+            data = b"{" + b",".join(parts) + b"}"
+        oid = {rng: mr for mr, rng in MULTIRANGE_RANGE.items()}[oid]
+    buf = bytearray(data)
+    for _ in range(draw(st.integers(0, 2))):
+        op = draw(st.integers(0, 2))
+        if op == 0 and buf:
+            buf[draw(st.integers(0, len(buf) - 1))] = draw(st.integers(0, 255))
+        elif op == 1:
+            del buf[draw(st.integers(0, len(buf))):]
+        else:
+            buf[draw(st.integers(0, len(buf))):0] = draw(st.binary(min_size=1, max_size=4))
+    return oid, fmt, bytes(buf)
+
+
+@FAST
+@given(case=mutated_ranges(), tz=st.sampled_from(TZ_CHOICES))
+def test_mutated_ranges_decode_alike(case: tuple[int, int, bytes], tz: Any) -> None:
+    oid, fmt, data = case
+    got = decode_both(oid, fmt, data, tz)
+    assert got[0] in ("ok", "error")
 
 
 def _server_multirange(rs: list[Range]) -> bytes:

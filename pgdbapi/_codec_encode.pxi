@@ -129,7 +129,8 @@ cdef _ListInfo _list_info(list value):
     cdef _ListInfo info = _ListInfo.__new__(_ListInfo)
     cdef object cur = value
     cdef int64_t oid, int_oid = 0, other = -1
-    cdef bint mixed = False
+    cdef bint mixed = False, ints = False
+    cdef Py_ssize_t i
     info.dims = [len(value)]
     while len(cur) and isinstance(cur[0], list):
         cur = cur[0]
@@ -154,18 +155,37 @@ cdef _ListInfo _list_info(list value):
                 and not isinstance(x, bool):
             if oid == 1700 or (oid == 20 and int_oid != 1700) or int_oid == 0:
                 int_oid = oid
-            oid = -2         # "some int": widened below
+            ints = True
+            continue         # "some int": widened below
         if other == -1:
             other = oid
         elif other != oid:
             mixed = True
-    if other == -1 or mixed:
+    if mixed:
         info.elem_oid = 0
-    elif other == -2:
+    elif other == -1:
         info.elem_oid = int_oid
-    else:
+    elif not ints:
         info.elem_oid = other
+    elif other == 701 or other == 1700:  # ints among floats / Decimals: float8[] / numeric[]
+        info.elem_oid = other
+        for i in range(len(info.leaves)):
+            x = info.leaves[i]
+            if isinstance(x, int) and not isinstance(x, bool):
+                info.leaves[i] = _int_as(x, other)
+    else:
+        info.elem_oid = 0
     return info
+
+
+cdef object _int_as(object x, int64_t oid):
+    """An int among the floats (or Decimals) of a list, as one of them."""
+    if oid == 1700:
+        return _decimal.Decimal(int(x))
+    try:
+        return float(x)
+    except OverflowError:
+        raise DataError(f"an int in a list of floats is too large for float8: {x}") from None
 
 
 cdef int64_t _infer(object value) except -1:

@@ -316,26 +316,44 @@ def analyze_list(value: list[Any]) -> ListInfo:
     common: Adapter | None = None
     elem = 0
     mixed = False
+    int_elem = 0  # the widest int type among int leaves (0: none)
     for x in items:
         if x is None:
             continue
         adapter = _scalar_adapter(x)
         oid = adapter.oid(x)
+        if adapter is _INT:  # widen int4 -> int8 -> numeric
+            if not int_elem or _INT_WIDTH[oid] > _INT_WIDTH[int_elem]:
+                int_elem = oid
+            continue
         if common is None:
             common, elem = adapter, oid
-        elif adapter is not common:
+        elif adapter is not common or oid != elem:
             mixed = True
-        elif oid != elem:
-            if adapter is _INT:  # widen int4 -> int8 -> numeric
-                if _INT_WIDTH[oid] > _INT_WIDTH[elem]:
-                    elem = oid
-            else:
-                mixed = True
-    if mixed or common is None:
+    if mixed:
         return ListInfo(0, 0, dims, items, None)
+    if common is None:
+        if not int_elem:
+            return ListInfo(0, 0, dims, items, None)
+        common, elem = _INT, int_elem
+    elif int_elem:  # ints among floats / Decimals: float8[] / numeric[]
+        if common is not _FLOAT and common is not _DECIMAL:
+            return ListInfo(0, 0, dims, items, None)
+        items = [_int_as(x, common) if type(x) is not bool and isinstance(x, int) else x
+                 for x in items]
     if common is _STR:
         elem = oids.TEXT
     return ListInfo(oids.ELEMENT_ARRAY.get(elem, 0), elem, dims, items, common)
+
+
+def _int_as(x: int, common: Adapter) -> Any:
+    """An int among the floats (or Decimals) of a list, as one of them."""
+    if common is _DECIMAL:
+        return Decimal(int(x))
+    try:
+        return float(x)
+    except OverflowError:
+        raise DataError(f"an int in a list of floats is too large for float8: {x}") from None
 
 
 def _element_binary(info: ListInfo) -> Callable[[Any], bytes]:

@@ -1150,6 +1150,18 @@ def test_list_ints_widen() -> None:
     assert impl.infer_oid([[1], [2**31]]) == 1016
 
 
+def test_list_ints_among_floats_or_decimals() -> None:
+    """As SQL's ARRAY[1, 2.5]: ints join the floats (float8[]) or the Decimals (numeric[])."""
+    assert impl.infer_oid([1, 2.5, None]) == 1022
+    back = binary(1022, encode_binary([1, 2.5, None]))
+    assert back == [1.0, 2.5, None] and type(back[0]) is float  # type: ignore[index]
+    assert impl.infer_oid([[2**70], [Decimal("1.5")]]) == 1231
+    assert binary(1231, encode_binary([2**70, Decimal("1.5")])) == [Decimal(2**70), Decimal("1.5")]
+    assert impl.infer_oid([True, 1.5]) == 0  # bools are not ints here
+    with pytest.raises(DataError):
+        encode([1.5, 10**400], 1022)
+
+
 def test_list_element_types() -> None:
     cases = [
         ([True, None], 1000),
@@ -1190,7 +1202,7 @@ def test_list_nested_binary() -> None:
         ([None, None], "{NULL,NULL}"),
         ([[None], [None]], "{{NULL},{NULL}}"),
         ([1, "a"], "{1,a}"),
-        ([1, Decimal("1.5")], "{1,1.5}"),
+        ([1.5, Decimal("1.5")], "{1.5,1.5}"),
         ([True, 1], "{t,1}"),
         ([dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 1, tzinfo=UTC)], '{"2024-01-01 00:00:00","2024-01-01 00:00:00+00:00"}'),
     ],

@@ -164,6 +164,9 @@ def test_list_becomes_array(binding_conn: Any) -> None:
     assert one(binding_conn, "select %s", ([1, 2, None],)) == [1, 2, None]
     assert one(binding_conn, "select %s::text[]", (["a", "b c", None],)) == ["a", "b c", None]
     assert one(binding_conn, "select 3 = any(%s)", ([1, 2, 3],)) is True
+    floats = one(binding_conn, "select %s", ([1, 2.5],))
+    assert floats == [1.0, 2.5] and type(floats[0]) is float
+    assert one(binding_conn, "select %s", ([1, Decimal("1.5")],)) == [Decimal(1), Decimal("1.5")]
 
 
 def test_wrong_param_count(conn: Any) -> None:

@@ -119,7 +119,7 @@ cdef class TypeContext:
 include "_codec_bytes.pxi"
 include "_codec_decode.pxi"
 include "_codec_arrays.pxi"
-include "_codec_ranges.pxi"
+include "_codec_more.pxi"
 include "_codec_encode.pxi"
 include "_codec_framing.pxi"
 

@@ -58,10 +58,12 @@ cdef enum:
     C_LOADER           # a custom loader (RowDecoder only)
     C_T_STYLED         # date/timestamp(tz)/interval text under a non-default DateStyle /
                        # IntervalStyle: _pycodec_styles.decode_text (aux = oid | mode)
-    C_T_RANGE          # built-in ranges and multiranges: _codec_ranges.pxi (aux = oid | mode)
+    C_T_RANGE          # built-in ranges and multiranges: _codec_more.pxi (aux = oid | mode)
     C_B_RANGE
     C_T_MULTIRANGE
     C_B_MULTIRANGE
+    C_B_INET           # inet and cidr, binary: _codec_more.pxi
+    C_B_CIDR
 
 
 _UTC = _datetime.timezone.utc
@@ -151,6 +153,8 @@ for _oid, _rng in _oids.MULTIRANGE_RANGE.items():
 for _oid in _oids.RANGE_SUBTYPE:
     _TEXT_CODES[_oid] = C_T_RANGE
     _BINARY_CODES[_oid] = C_B_RANGE
+_BINARY_CODES[_oids.INET] = C_B_INET
+_BINARY_CODES[_oids.CIDR] = C_B_CIDR
 
 # has_binary(): the core types except unknown and the reg* types whose text is a name, the
 # binary types of _pycodec_types, and the arrays of all of those.
@@ -1212,6 +1216,8 @@ cdef object _decode(int code, uint32_t aux, const char* p, Py_ssize_t n, object 
                                    PyBytes_FromStringAndSize(p, n), tz)
     elif code >= C_T_RANGE and code <= C_B_MULTIRANGE:
         return _dec_range(code, aux, p, n, tz)
+    elif code == C_B_INET or code == C_B_CIDR:
+        return _dec_b_inet(code == C_B_CIDR, p, n)
     else:
         raise AssertionError(f"unknown decoder code {code}")
 

@@ -4,9 +4,9 @@ Network addresses, bit strings, LSNs, snapshots, tids, void, ranges, multiranges
 records are rare in hot loops, so there is one implementation of them, in Python: the
 pure-Python twin registers these decoders directly and the Cython codec calls them (its
 own decoders still decode range bounds, record fields and array elements). Built-in
-ranges and multiranges are the exception: the Cython codec decodes them itself
-(_codec_ranges.pxi), with the same results and errors as the decoders here. Behaviour is
-specified in docs/codec.md.
+ranges and multiranges, and inet/cidr in binary, are the exceptions: the Cython codec
+decodes them itself (_codec_more.pxi), with the same results and errors as the decoders
+here. Behaviour is specified in docs/codec.md.
 
 Decoders have the twins' signature ``f(buf, pos, n)``; the ones that contain values of
 other types (ranges, multiranges, records) are built by a factory from ``lookup(oid)``,

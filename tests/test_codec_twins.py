@@ -1548,6 +1548,21 @@ def test_mutated_ranges_decode_alike(case: tuple[int, int, bytes], tz: Any) -> N
     assert got[0] in ("ok", "error")
 
 
+@FAST
+@given(value=network_values(), flips=st.lists(st.tuples(st.integers(0, 19), st.integers(0, 255)),
+                                              max_size=2),
+       cut=st.integers(0, 20), oid=st.sampled_from([869, 650]))
+def test_mutated_inet_binary_decodes_alike(
+    value: Any, flips: list[tuple[int, int]], cut: int, oid: int
+) -> None:
+    """The Cython codec's own binary inet/cidr decoder and the shared one, on near-values."""
+    data = bytearray(P.encode_param(value, P.infer_oid(value), ctx_of(P))[1] or b"")
+    for at, byte in flips:
+        if at < len(data):
+            data[at] = byte
+    decode_both(oid, 1, bytes(data[:cut] if cut < 4 else data), timezone.utc)
+
+
 def _server_multirange(rs: list[Range]) -> bytes:
     return ("{" + ",".join(P.encode_param(r, 0, ctx_of(P))[1].decode()  # type: ignore[union-attr]
                            for r in rs) + "}").encode()

@@ -1,7 +1,8 @@
-# Ranges and multiranges of the built-in range types, both formats, in C: the bounds go
-# through this codec's own decoders of the subtype, and the Range is built without
-# Range.__init__ (the server has checked what its checks would). Same results and same
-# errors as _pycodec_types' decoders (docs/codec.md, tests/test_codec_twins.py).
+# Types of the shared module _pycodec_types common enough in big results to be decoded
+# here, in C, with the same results and errors as there (docs/codec.md,
+# tests/test_codec_twins.py): the built-in ranges and multiranges (both formats; bounds go
+# through this codec's own decoders of the subtype, the Range is built without
+# Range.__init__, whose checks the server has made) and inet/cidr in binary.
 
 DEF R_EMPTY = 0x01
 DEF R_LB_INF = 0x08
@@ -220,3 +221,41 @@ cdef object _range_text(int ecode, uint32_t eaux, const char* p, Py_ssize_t n, o
         return out
     finally:
         PyMem_Free(r.tmp)
+
+
+# --- inet / cidr, binary ------------------------------------------------------------------
+# family, bits, is_cidr, address length, address: the ipaddress objects are built from an
+# int (no parsing), as _pycodec_types does, with the same checks and errors.
+
+cdef object _IPV4 = (_more.IPv4Address, _more.IPv4Interface, _more.IPv4Network)
+cdef object _IPV6 = (_more.IPv6Address, _more.IPv6Interface, _more.IPv6Network)
+
+
+cdef object _dec_b_inet(bint cidr, const char* p, Py_ssize_t n):
+    cdef int family, bits, nb
+    cdef uint32_t v4
+    cdef tuple classes
+    if n < 4:
+        raise DataError("invalid inet/cidr value")
+    family = <unsigned char>p[0]
+    bits = <unsigned char>p[1]
+    nb = <unsigned char>p[3]
+    if family == 2 and nb == 4:
+        classes = _IPV4
+    elif family == 3 and nb == 16:
+        classes = _IPV6
+    else:
+        raise DataError("invalid inet/cidr value")
+    if n != 4 + nb or bits > 8 * nb:
+        raise DataError("invalid inet/cidr value")
+    if nb == 4:
+        v4 = <uint32_t>_get_i32(p + 4)
+        addr = PyLong_FromUnsignedLongLong(v4)
+    else:
+        addr = (PyLong_FromUnsignedLongLong(<uint64_t>_get_i64(p + 4)) << 64) \
+            | PyLong_FromUnsignedLongLong(<uint64_t>_get_i64(p + 12))
+    if cidr:
+        return classes[2]((addr, bits))
+    if bits == 8 * nb:
+        return classes[0](addr)
+    return classes[1]((addr, bits))

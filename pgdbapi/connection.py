@@ -506,26 +506,23 @@ class Connection(TwoPhaseCommit):
         proto = self._proto
         sql = pq.server_sql
         oids = _column_oids(first_sets)
-        total = -1
-        began = self._began_transaction()
         extra = self._write_prologue()  # BEGIN (and queued Closes) go with the first batch
         exhausted = self._encode_batch(sql, oids, first_sets, rows, pq)
         data, count = proto.wbuf.take(), 1 + extra
-        while True:
-            nxt: list[Any] = []  # (exhausted, bytes) of the next batch, encoded meanwhile
-            meanwhile = None
-            if not exhausted:
-                meanwhile = functools.partial(self._encode_into, nxt, sql, oids, rows, pq)
-            results = self._run(count, extended=True, data=data, meanwhile=meanwhile)
-            if began:
-                results = results[1:]
-                began = False
-            for r in results:
-                total = _add_count(total, r.rowcount)
-            if exhausted:
-                return total
-            exhausted, data = nxt
-            count = 1
+        proto.tally = -1  # the statements' row counts, summed as they arrive
+        try:
+            while True:
+                nxt: list[Any] = []  # (exhausted, bytes) of the next batch, encoded meanwhile
+                meanwhile = None
+                if not exhausted:
+                    meanwhile = functools.partial(self._encode_into, nxt, sql, oids, rows, pq)
+                self._run(count, extended=True, data=data, meanwhile=meanwhile)
+                if exhausted:
+                    return proto.tally
+                exhausted, data = nxt
+                count = 1
+        finally:
+            proto.tally = None
 
     def _encode_into(
         self, out: list[Any], sql: bytes, oids: tuple[int, ...], rows: Any, pq: Any

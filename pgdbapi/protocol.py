@@ -107,6 +107,18 @@ def rowcount_from_tag(tag: bytes) -> int:
     return -1
 
 
+_TAG_COUNTS: dict[bytes, int] = {}  # executemany sees the same few tags thousands of times
+
+
+def _tag_count(tag: bytes) -> int:
+    count = _TAG_COUNTS.get(tag)
+    if count is None:
+        if len(_TAG_COUNTS) > 256:
+            _TAG_COUNTS.clear()
+        count = _TAG_COUNTS[tag] = rowcount_from_tag(tag)
+    return count
+
+
 class Protocol:
     """What the session knows and expects; turns backend messages into results and events."""
 
@@ -128,6 +140,9 @@ class Protocol:
         self.copy_out: list[bytes] | None = None  # CopyData of a COPY TO STDOUT, once started
         self.pending = 0  # ReadyForQuery messages still expected
         self.results: list[Result] = []
+        # executemany: the row counts of statements without rows summed here (-1: none yet)
+        # instead of one Result per statement; None otherwise
+        self.tally: int | None = None
         self.error: Error | None = None
         self.statement_fields: list[Any] | None = None  # last Describe(S) answer
         self._current: Result | None = None
@@ -173,6 +188,11 @@ class Protocol:
             mtype, body = msg
             if mtype == 0x43:  # 'C' CommandComplete
                 if cur is None:
+                    if self.tally is not None:  # executemany: only the summed row count
+                        count = _tag_count(body[:-1])
+                        if count >= 0:
+                            self.tally = count if self.tally < 0 else self.tally + count
+                        continue
                     cur = Result()
                 cur.tag = body[:-1]
                 self.results.append(cur)

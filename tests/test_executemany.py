@@ -52,6 +52,20 @@ def test_executemany_update_rowcount(table: Any) -> None:
     assert table.rowcount == 8
 
 
+def test_executemany_rowcount_sums_every_statement_and_only_those(conn: Any) -> None:
+    conn.autocommit = False  # the BEGIN sent with the first batch is not counted
+    cur = conn.cursor()
+    cur.execute("create temp table tr (id int)")
+    conn.commit()
+    cur.executemany("insert into tr select g from generate_series(1, %s) g", [(2,), (0,), (3,)])
+    assert cur.rowcount == 5
+    cur.executemany("update tr set id = id where id > %s", [(100,), (200,)])
+    assert cur.rowcount == 0  # statements that touched nothing: 0, not -1
+    cur.executemany("select id from tr where id <= %s", [(1,)] * 1500)  # two batches
+    assert cur.rowcount == 1500 * 2
+    conn.rollback()
+
+
 def test_executemany_error_stops_cleanly(conn: Any) -> None:
     conn.autocommit = True
     cur = conn.cursor()

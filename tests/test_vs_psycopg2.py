@@ -619,8 +619,8 @@ def peers(pg_server: Any) -> Iterator[Peers]:
         conn.close()
 
 
-def outcome(conn: Any, sql: str, params: Any = None) -> tuple[str, Any, int | None]:
-    """("ok", value, type OID) or ("error", exception class name, SQLSTATE)."""
+def outcome(conn: Any, sql: str, params: Any = None) -> tuple[str, Any, Any]:
+    """("ok", value, type OID) or ("error", exception class name, SQLSTATE or None)."""
     cur = conn.cursor()
     try:
         if params is None:
@@ -633,45 +633,67 @@ def outcome(conn: Any, sql: str, params: Any = None) -> tuple[str, Any, int | No
     return ("ok", row[0], cur.description[0][1])
 
 
-def prepared_outcome(conn: Any, sql: str, params: Any) -> tuple[str, Any, int | None]:
+def prepared_outcome(conn: Any, sql: str, params: Any) -> tuple[str, Any, Any]:
     """The outcome of the second execution: the first prepares the statement (and has text
     results), the second has binary results for every column the codec decodes in binary."""
     outcome(conn, sql, params)
     return outcome(conn, sql, params)
 
 
-def reference(peers: Peers, sql: str, params: Any = None) -> tuple[str, Any, int | None]:
-    """psycopg2's outcome with the documented differences applied to its value."""
-    kind, value, oid = outcome(peers.psycopg2, sql, params)
+def reference(
+    peers: Peers, sql: str, params: Any = None, server_error_ok: bool = False
+) -> tuple[str, Any, Any]:
+    """psycopg2's outcome with the documented differences applied to its value. A server
+    error means the case itself is broken (both drivers would agree on it), unless expected."""
+    kind, value, code = outcome(peers.psycopg2, sql, params)  # code: type OID or SQLSTATE
+    if kind == "error" and code is not None and not server_error_ok:
+        pytest.fail(f"the server rejects {sql!r} ({value}, SQLSTATE {code})", pytrace=False)
     if kind == "ok":
-        assert oid is not None
-        value = expected_from_psycopg2(value, oid, peers.catalog, peers.psycopg2.cursor())
-    return (kind, value, oid)
+        value = expected_from_psycopg2(value, code, peers.catalog, peers.psycopg2.cursor())
+    return (kind, value, code)
 
 
 def agree(got: Any, expected: Any, what: str = "") -> None:
     """Fail when pgdbapi's ``got`` differs from psycopg2's ``expected``, with both in the
     message and no traceback (pytest would parse this long module again for every failure,
     the xfail cases included)."""
-    if got != expected:
-        pytest.fail(f"{what}\n  pgdbapi:  {got!r}\n  psycopg2: {expected!r}", pytrace=False)
+    if got == expected:
+        return
+    where = ""
+    while isinstance(got, (list, tuple)) and isinstance(expected, (list, tuple)):
+        if len(got) != len(expected):
+            where += f" (lengths {len(got)} and {len(expected)})"
+            break
+        i = next((i for i, (g, e) in enumerate(zip(got, expected)) if g != e), None)
+        if i is None:
+            break
+        where += f"[{i}]"
+        got, expected = got[i], expected[i]
+    pytest.fail(
+        f"{what}{where}\n  pgdbapi:  {got!r:.2000}\n  psycopg2: {expected!r:.2000}",
+        pytrace=False,
+    )
 
 
 def same(ref: tuple[str, Any, Any], got: tuple[str, Any, Any]) -> None:
     if ref[0] == "ok" and got[0] == "ok":
         agree((canonical(got[1]), got[2]), (canonical(ref[1]), ref[2]), "value, type OID")
-    else:
-        agree(got, ref, "outcome")
+    elif got != ref:  # an error on one side or both: compared whole
+        agree(f"{got!r:.2000}", f"{ref!r:.2000}", "outcome")
+
+
+def xfail_if(reason: str | None) -> list[Any]:
+    """The marks of a case: a strict xfail with ``reason`` when there is one."""
+    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
 
 
 def _params(cases: list[Case]) -> list[Any]:
-    out = []
-    for case in cases:
-        for mode in ("text", "binary"):
-            reason = case.xfail or (case.xfail_binary if mode == "binary" else None)
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            out.append(pytest.param(case, mode, id=f"{mode}: {case.id}", marks=marks))
-    return out
+    return [
+        pytest.param(case, mode, id=f"{mode}: {case.id}",
+                     marks=xfail_if(case.xfail or (case.xfail_binary if mode == "binary" else None)))
+        for case in cases
+        for mode in ("text", "binary")
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -831,13 +853,12 @@ PARAMS = [
 
 
 def _param_params() -> list[Any]:
-    out = []
-    for p in PARAMS:
-        for mode in ("server", "binary", "client"):
-            reason = (p.xfail_client if mode == "client" else None) or p.xfail
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            out.append(pytest.param(p, mode, id=f"{mode}: {p.label}", marks=marks))
-    return out
+    return [
+        pytest.param(p, mode, id=f"{mode}: {p.label}",
+                     marks=xfail_if((p.xfail_client if mode == "client" else None) or p.xfail))
+        for p in PARAMS
+        for mode in ("server", "binary", "client")
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("param, mode", _param_params())
@@ -856,13 +877,36 @@ def test_parameter(peers: Peers, param: Param, mode: str) -> None:
     same(outcome(peers.psycopg2, sql, (ref,)), run(conn, "select (%s)::text", (value,)))
 
 
+ZONED_VALUES = [
+    dt.datetime(2020, 3, 8, 2, 30),  # a local time that does not exist in America/St_Johns
+    dt.datetime(2020, 11, 1, 1, 15),  # one that exists twice there
+    dt.datetime(2020, 7, 1, 12, 0, tzinfo=KATHMANDU),
+    dt.datetime(2020, 10, 25, 0, 30, tzinfo=dt.timezone.utc),  # Berlin's repeated hour
+    dt.date(2020, 3, 8),
+    dt.time(12, 0, tzinfo=ST_JOHNS),
+]
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kathmandu", "America/St_Johns", "Europe/Berlin"])
+@pytest.mark.parametrize("cast", ["", "::timestamptz", "::timestamp", "::date", "::text"])
+def test_datetime_parameter_in_a_zone(peers: Peers, zone: str, cast: str) -> None:
+    """Date/time parameters read by the server in the session TimeZone, cast every way."""
+    peers.set_session(zone)
+    for value in ZONED_VALUES:
+        if isinstance(value, dt.time) and cast not in ("", "::text"):
+            continue
+        sql = f"select %s{cast}"
+        expected = reference(peers, sql, (value,))
+        for conn in peers.pgdbapi_conns():
+            run = prepared_outcome if conn is peers.binary else outcome
+            same(expected, run(conn, sql, (value,)))
+
+
 def _mogrify_params() -> list[Any]:
-    out = []
-    for p in PARAMS:
-        reason = p.xfail_client or p.xfail_mogrify or p.xfail
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        out.append(pytest.param(p, id=p.label, marks=marks))
-    return out
+    return [
+        pytest.param(p, id=p.label, marks=xfail_if(p.xfail_client or p.xfail_mogrify or p.xfail))
+        for p in PARAMS
+    ]
 
 
 @pytest.mark.parametrize("param", _mogrify_params())
@@ -894,6 +938,24 @@ def test_is_parameter(peers: Peers) -> None:
         cur = conn.cursor()
         cur.execute(sql, args)
         assert cur.fetchone() == (True, True, True)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [(1, "x", [Decimal("1.5")]), (None, "q'\"", []), (1,), ((1, "a", None), ["t"])],
+    ids=["fields", "NULL, quotes, empty array", "too few fields", "nested"],
+)
+def test_composite_parameter(peers: Peers, value: tuple[Any, ...]) -> None:
+    """A tuple is inlined as a ROW literal (client-side binding), read back through
+    register_composite; errors compare by class and SQLSTATE."""
+    peers.set_session()
+    target = "vs_pg2_outer" if len(value) == 2 else "vs_pg2_comp"
+    sql = f"select %s::{target}"
+    agree(peers.text.cursor().mogrify(sql, (value,)),
+          peers.psycopg2.cursor().mogrify(sql, (value,)), "mogrify")  # fmt: skip
+    expected = reference(peers, sql, (value,), server_error_ok=True)
+    for conn in peers.pgdbapi_conns():
+        same(expected, outcome(conn, sql, (value,)))
 
 
 def test_named_parameters_and_percent(peers: Peers) -> None:
@@ -943,11 +1005,7 @@ DESCRIBED: list[tuple[str, str | None]] = [
 
 
 def _described_params() -> list[Any]:
-    out = []
-    for expr, reason in DESCRIBED:
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        out.append(pytest.param(f"select {expr} as col", id=expr, marks=marks))
-    return out
+    return [pytest.param(f"select {e} as col", id=e, marks=xfail_if(r)) for e, r in DESCRIBED]
 
 
 def _description(conn: Any, sql: str, args: Any = None) -> list[Any]:
@@ -956,16 +1014,21 @@ def _description(conn: Any, sql: str, args: Any = None) -> list[Any]:
     return [(tuple(c), c.table_oid, c.table_column) for c in cur.description]
 
 
+def descriptions_agree(peers: Peers, sql: str) -> None:
+    """pgdbapi's description of ``sql`` is psycopg2's: unprepared, preparing, prepared."""
+    expected = _description(peers.psycopg2, sql)
+    for conn in peers.pgdbapi_conns():
+        agree(_description(conn, sql), expected, "description")
+        for _ in range(2):
+            got = _description(conn, sql + " where %s", (True,))
+            agree(got, expected, "description (prepared)")
+
+
 @pytest.mark.parametrize("sql", _described_params())
 def test_description_of_expression(peers: Peers, sql: str) -> None:
     """All seven items (name, type_code, display_size, internal_size, precision, scale,
     null_ok) plus table_oid / table_column, unprepared and prepared."""
-    expected = _description(peers.psycopg2, sql)
-    for conn in peers.pgdbapi_conns():
-        agree(_description(conn, sql), expected, "description")
-        for _ in range(2):  # preparing, then prepared
-            got = _description(conn, sql + " where %s", (True,))
-            agree(got, expected, "description (prepared)")
+    descriptions_agree(peers, sql)
 
 
 TABLE_COLUMNS: list[tuple[str, str | None]] = [
@@ -977,9 +1040,8 @@ TABLE_COLUMNS: list[tuple[str, str | None]] = [
 
 @pytest.mark.parametrize(
     "column",
-    [pytest.param(col, id=col, marks=[pytest.mark.xfail(strict=True, reason=r)] if r else [])
-     for col, r in TABLE_COLUMNS],
-)  # fmt: skip
+    [pytest.param(col, id=col, marks=xfail_if(r)) for col, r in TABLE_COLUMNS],
+)
 def test_description_of_table_column(peers: Peers, column: str) -> None:
     name = column.split()[0]
     table = f"vs_pg2_described_{name}"
@@ -987,12 +1049,7 @@ def test_description_of_table_column(peers: Peers, column: str) -> None:
         f"drop table if exists {table}; create table {table} ({column})"
     )
     sql = f"select {name} from {table}"
-    expected = _description(peers.psycopg2, sql)
-    for conn in peers.pgdbapi_conns():
-        agree(_description(conn, sql), expected, "description")
-        for _ in range(2):  # preparing, then prepared
-            got = _description(conn, sql + " where %s", (True,))
-            agree(got, expected, "description (prepared)")
+    descriptions_agree(peers, sql)
 
 
 STATEMENTS = [
@@ -1056,9 +1113,8 @@ ONE_OFF_STATEMENTS = [
 
 @pytest.mark.parametrize(
     "sql",
-    [pytest.param(sql, id=repr(sql), marks=[pytest.mark.xfail(strict=True, reason=r)] if r else [])
-     for sql, r in ONE_OFF_STATEMENTS],
-)  # fmt: skip
+    [pytest.param(sql, id=repr(sql), marks=xfail_if(r)) for sql, r in ONE_OFF_STATEMENTS],
+)
 def test_statement_outcome(peers: Peers, sql: str) -> None:
     """rowcount, statusmessage, description, rows and the error class of fetchall() (or of
     execute()) of statements with no parameters."""
@@ -1148,9 +1204,87 @@ def test_statusmessage_of_executemany(peers: Peers) -> None:
         agree([status for _, status in _executemany(conn)], expected, "statusmessage")
 
 
-def test_float4_binary_shortest_repr_agrees(peers: Peers) -> None:
-    """A sweep of float4 values through the binary path (shortest repr rule) vs psycopg2."""
-    sql = "select array_agg((i * 0.37 - 1.1)::float4 / 7) from generate_series(1, 300) i"
+STALE_PREPARED = (
+    "a statement prepared before SET TimeZone / DateStyle keeps the literals the server "
+    "parsed then (PostgreSQL does not re-plan a prepared statement for these settings): "
+    "pgdbapi, which prepares repeated statements (prepare_threshold, default 5), returns "
+    "{}; psycopg2, which sends the text every time, {}. The connection could close its "
+    "prepared statements when ParameterStatus reports a new TimeZone/DateStyle/IntervalStyle"
+)
+
+
+@pytest.mark.parametrize(
+    "sql, before, after",
+    [
+        pytest.param(
+            "select '2020-07-01 12:00'::timestamptz where %s", ("UTC", ""),
+            ("Asia/Kathmandu", ""), id="TimeZone",
+            marks=xfail_if(STALE_PREPARED.format(
+                "12:00 UTC (17:45+05:45)", "12:00+05:45 (06:15 UTC)")),
+        ),
+        pytest.param(
+            "select '05/06/2024'::date where %s", ("UTC", "datestyle = 'ISO, MDY'"),
+            ("UTC", "datestyle = 'ISO, DMY'"), id="DateStyle",
+            marks=xfail_if(STALE_PREPARED.format("2024-05-06", "2024-06-05")),
+        ),
+    ],
+)  # fmt: skip
+def test_prepared_statement_after_a_setting_changes(
+    peers: Peers, sql: str, before: tuple[str, str], after: tuple[str, str]
+) -> None:
+    peers.set_session(*before)
+    prepared_outcome(peers.binary, sql, (True,))
+    peers.set_session(*after)
+    expected = reference(peers, sql, (True,))
+    for conn in peers.pgdbapi_conns():
+        same(expected, outcome(conn, sql, (True,)))
+
+
+SWEEPS = {
+    # float4 (ordinary, subnormal, huge): binary uses docs/codec.md's shortest-repr rule
+    "float4": (
+        "UTC",
+        "select array_agg(v) from (select ((i * 0.37 - 1.1) / 7)::float4 as v"
+        " from generate_series(1, 300) i union all select (i * 1.3e-42)::float4"
+        " from generate_series(1, 100) i union all select (3.4e38 / i)::float4"
+        " from generate_series(1, 100) i) t",
+    ),
+    "float8": (
+        "UTC",
+        "select array_agg(((i * 0.37 - 1.1) / 7)::float8 * 10::float8 ^ (i % 600 - 300))"
+        " from generate_series(1, 600) i",
+    ),
+    "numeric": (
+        "UTC",
+        "select array_agg(v) from (select (i::numeric / 7) * 10::numeric ^ (i % 40 - 20) as v"
+        " from generate_series(1, 200) i union all select ('-1e' || i)::numeric"
+        " from generate_series(-30, 30) i union all select round(i::numeric / 3, i % 9)"
+        " from generate_series(1, 50) i) t",
+    ),
+    **{
+        f"timestamptz in {zone}": (
+            zone,
+            "select array_agg(t) from generate_series('2020-03-07 20:00+00'::timestamptz,"
+            " '2020-11-02 00:00+00', '97 minutes') t",
+        )
+        for zone in ZONES_WITH_ODD_OFFSETS
+    },
+    "interval": (
+        "UTC",
+        "select array_agg(make_interval(0, i % 13 - 6, 0, i % 41 - 20, 0, 0, i * 1234.567891)"
+        " * (case when i % 2 = 0 then 1 else -1 end)) from generate_series(1, 300) i",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(SWEEPS))
+def test_sweep(peers: Peers, name: str) -> None:
+    """Many values of one type in one array: the text path and the binary (prepared) path
+    against psycopg2 (text)."""
+    zone, sql = SWEEPS[name]
+    peers.set_session(zone)
     expected = reference(peers, sql)
-    same(expected, prepared_outcome(peers.binary, sql + " where %s", (True,)))
+    assert expected[0] == "ok" and len(expected[1]) >= 100
     same(expected, outcome(peers.text, sql))
+    prepared = sql.replace("%", "%%") + " where %s"
+    same(expected, prepared_outcome(peers.binary, prepared, (True,)))

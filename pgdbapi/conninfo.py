@@ -8,6 +8,7 @@ nothing of the wire protocol, so each rule can be tested without a server.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import re
@@ -150,6 +151,17 @@ def _invalid_dsn(reason: str) -> ProgrammingError:
 
 def parse_dsn(dsn: str) -> dict[str, str]:
     """The parameters written in ``dsn`` (key=value string or URI), without any defaults."""
+    return dict(_parse_dsn_cached(dsn))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_dsn_cached(dsn: str) -> tuple[tuple[str, str], ...]:
+    """An application connects with the same few DSNs again and again: parse each once
+    (errors are not cached, so a bad DSN raises every time)."""
+    return tuple(_parse_dsn(dsn).items())
+
+
+def _parse_dsn(dsn: str) -> dict[str, str]:
     if dsn.startswith(_URI_PREFIXES):
         pairs = _parse_uri(dsn)
     else:
@@ -631,7 +643,16 @@ def resolve(dsn: str | None = None, **kwargs: Any) -> ConnInfo:
 
 def _pg_environment() -> dict[str, str]:
     """The PG* variables (every one libpq reads starts so), read once: ~40 lookups, most
-    of them misses, cost far more on os.environ than on a small dict."""
+    of them misses, cost far more on os.environ than on a small dict. On POSIX the bytes
+    behind os.environ are filtered before anything is decoded (os.environ decodes every
+    variable it iterates over)."""
+    data = getattr(os.environ, "_data", None)
+    if os.name == "posix" and type(data) is dict:
+        return {
+            os.fsdecode(key): os.fsdecode(value)
+            for key, value in data.items()
+            if type(key) is bytes and key.startswith(b"PG")
+        }
     environ = os.environ
     return {key: environ[key] for key in environ if key.startswith("PG")}
 

@@ -136,6 +136,7 @@ class Connection(TwoPhaseCommit):
         self.binding = binding
         self._lock = threading.RLock()
         self._cache = StatementCache(prepare_threshold, prepared_statement_cache_size)
+        self._parse_settings_seen = 0
         self._max_message_size = max_message_size
         self._transport: Transport | None = None
         self._proto: Protocol
@@ -407,6 +408,9 @@ class Connection(TwoPhaseCommit):
         oids = tuple(map(_infer_oid, values))
         key = (sql, oids)
         cache = self._cache
+        if proto.parse_settings_changes != self._parse_settings_seen:
+            self._parse_settings_seen = proto.parse_settings_changes
+            cache.clear()  # statements prepared under the old TimeZone/DateStyle (protocol.py)
         entry = cache.lookup(key)
         began = not self._autocommit and proto.transaction_status == b"I"
         extra = self._write_prologue() if began or cache.to_close else 0

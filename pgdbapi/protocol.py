@@ -107,6 +107,11 @@ def rowcount_from_tag(tag: bytes) -> int:
     return -1
 
 
+# Settings by which the server parses literals at Parse time: a statement prepared before
+# one changes keeps what it parsed then ('2024-05-06'::date, now()::date at a zone), so
+# the connection drops its prepared statements when the server reports a change.
+_PARSE_SETTINGS = frozenset(("TimeZone", "DateStyle", "IntervalStyle"))
+
 _TAG_COUNTS: dict[bytes, int] = {}  # executemany sees the same few tags thousands of times
 
 
@@ -143,6 +148,8 @@ class Protocol:
         # executemany: the row counts of statements without rows summed here (-1: none yet)
         # instead of one Result per statement; None otherwise
         self.tally: int | None = None
+        # changes of the settings the server reads literals by (see _PARSE_SETTINGS)
+        self.parse_settings_changes = 0
         self.error: Error | None = None
         self.statement_fields: list[Any] | None = None  # last Describe(S) answer
         self._current: Result | None = None
@@ -321,7 +328,10 @@ class Protocol:
             self.error = exc
 
     def _set_parameter(self, name: str, value: str) -> None:
+        old = self.parameters.get(name)
         self.parameters[name] = value
+        if old is not None and old != value and name in _PARSE_SETTINGS:
+            self.parse_settings_changes += 1
         if name == "TimeZone":
             self.ctx.timezone = timezone_from_name(value)
         elif name == "DateStyle":  # text dates decode by it from the next RowDescription on
@@ -383,7 +393,7 @@ def _fixed_offset_from_posix(name: str) -> Any:
     import datetime as _dt
     import re
 
-    m = re.fullmatch(r"(?:<[^>]*>|[A-Za-z]+)([+-]?)(\d{1,2})(?::(\d{2}))?", name)
+    m = re.fullmatch(r"(?:<[^>]*>|[A-Za-z]+)?([+-]?)(\d{1,2})(?::(\d{2}))?", name)
     if not m:
         return None
     sign = 1 if m.group(1) == "-" else -1

@@ -308,17 +308,22 @@ def test_composite_fields_follow_the_style(conn: Any) -> None:
 
 
 def test_unreadable_zone_is_a_clear_error(conn: Any) -> None:
-    """TimeZone '+05:30' has no abbreviation and Python's zoneinfo does not know it: the
-    SQL-style text cannot be placed in time, so it is refused, saying what to do."""
+    """TimeZone 'XST-4XDT' (POSIX rules with daylight time) is unknown to Python's zoneinfo:
+    the SQL-style text, 'XST'/'XDT' abbreviations, cannot be placed in time, so it is
+    refused, saying what to do."""
     cur = conn.cursor()
     sql = "select '2024-05-06 07:08:09+00'::timestamptz where %s"
     for _ in range(3):  # prepared: binary results
         cur.execute(sql, (True,))
-    cur.execute("set TimeZone = '+05:30'; set DateStyle = 'SQL, MDY'")
-    with pytest.raises(DataError, match="abbreviation ''.*SET DateStyle = 'ISO'"):
+    cur.execute("set TimeZone = 'XST-4XDT'; set DateStyle = 'SQL, MDY'")
+    with pytest.raises(DataError, match="abbreviation 'XDT'.*SET DateStyle = 'ISO'"):
         cur.execute("select '2024-05-06 07:08:09+00'::timestamptz")
-    cur.execute(sql, (True,))
-    assert cur.fetchone()[0] == dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)  # binary: fine
+    with pytest.raises(DataError):  # prepared again (TimeZone changed): text the first time
+        cur.execute(sql, (True,))
+    cur.execute("set DateStyle = 'ISO'")  # what the message says
+    for _ in range(3):
+        cur.execute(sql, (True,))
+        assert cur.fetchone()[0] == dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("style", ["SQL, DMY", "German", "Postgres, MDY"])
@@ -417,3 +422,18 @@ def test_random_values_in_random_styles(
     assert instant(got[0]) == moment and got[0].utcoffset() == moment.astimezone(
         ZoneInfo(zone)).utcoffset(), got[4]
     assert got[1:4] == (local, local.date(), iv)
+
+
+@pytest.mark.parametrize(
+    ("zone", "hours"),
+    [("'+05:30'", -5.5), ("'-03'", -3), ("INTERVAL '+02:00' HOUR TO MINUTE", 2), ("'UTC+3'", -3),
+     ("'XYZ-4'", 4), ("'EST5EDT'", -5)],
+)
+def test_posix_style_time_zones_keep_the_servers_offset(conn: Any, zone: str, hours: float) -> None:
+    """SET TIME ZONE with a POSIX-style offset (positive = west of Greenwich, as the server
+    reads it): timestamptz values come at the offset the server prints, not at UTC."""
+    conn.cursor().execute(f"set time zone {zone}")
+    for got in fetch_three_ways(conn, "select '2024-01-01 12:00:00+00'::timestamptz"):
+        value = got[0]
+        assert value == dt.datetime(2024, 1, 1, 12, tzinfo=UTC)
+        assert value.utcoffset() == dt.timedelta(hours=hours)

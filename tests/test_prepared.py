@@ -156,3 +156,31 @@ def test_errors_in_prepared_statements(dsn: str, threshold: int) -> None:
                 assert cur.fetchone() == (10 // v,)
     finally:
         conn.close()
+
+
+def test_statements_prepared_before_a_datestyle_or_timezone_change_are_dropped(dsn: str) -> None:
+    """The server parses literals at Parse time and does not re-plan a prepared statement
+    when DateStyle or TimeZone change: the connection must prepare it again."""
+    conn = pgdbapi.connect(dsn, prepare_threshold=0)
+    conn.autocommit = True
+    cur = conn.cursor()
+    date_sql = "select '05/06/2024'::date, %s::int"
+    zone_sql = "select extract(hour from '2024-01-01 12:00'::timestamptz at time zone 'UTC'), %s"
+    for _ in range(2):
+        cur.execute(date_sql, (1,))
+        assert str(cur.fetchone()[0]) == "2024-05-06"
+        cur.execute(zone_sql, (1,))
+        assert int(cur.fetchone()[0]) == 12
+    assert len(prepared_names(conn)) == 2
+    cur.execute("set datestyle = 'ISO, DMY'")
+    cur.execute(date_sql, (1,))
+    assert str(cur.fetchone()[0]) == "2024-06-05"
+    cur.execute("set time zone 'Asia/Kathmandu'")  # +05:45
+    cur.execute(zone_sql, (1,))
+    assert float(cur.fetchone()[0]) == 6  # 12:00+05:45 is 06:15 UTC
+    assert len(prepared_names(conn)) <= 2  # the old ones were closed, not leaked
+    cur.execute("set application_name = 'other'")  # a setting literals do not depend on
+    before = prepared_names(conn)
+    cur.execute(zone_sql, (1,))
+    assert prepared_names(conn) == before
+    conn.close()

@@ -80,6 +80,9 @@ _DATE_MAX = _datetime.date.max
 _DATE_MIN = _datetime.date.min
 _DATETIME_MAX = _datetime.datetime.max
 _DATETIME_MIN = _datetime.datetime.min
+# timestamptz ±infinity under infinity="clamp": at UTC whatever the session zone, as psycopg2
+_DATETIME_MAX_UTC = _DATETIME_MAX.replace(tzinfo=_datetime.timezone.utc)
+_DATETIME_MIN_UTC = _DATETIME_MIN.replace(tzinfo=_datetime.timezone.utc)
 _TIMEDELTA_MAX = _datetime.timedelta.max
 _TIMEDELTA_MIN = _datetime.timedelta.min
 _INTERVAL_INF = _Interval.INFINITY
@@ -544,9 +547,9 @@ cdef object _dec_b_timestamp(const char* p, Py_ssize_t n, object tz):
     _check_len(p, n, 8, "timestamp")
     cdef int64_t us = _get_i64(p)
     if us == 0x7FFFFFFFFFFFFFFF:
-        return _DATETIME_MAX if tz is None else _DATETIME_MAX.replace(tzinfo=tz)
+        return _DATETIME_MAX if tz is None else _DATETIME_MAX_UTC
     if us == INT64_MIN:
-        return _DATETIME_MIN if tz is None else _DATETIME_MIN.replace(tzinfo=tz)
+        return _DATETIME_MIN if tz is None else _DATETIME_MIN_UTC
     if tz is None:
         return _datetime_from_usecs(us, None)
     return _tstz_from_usecs(us, tz)
@@ -875,9 +878,9 @@ cdef object _dec_t_timestamp(const char* p, Py_ssize_t n, object tz):
     cdef int y, m, d
     cdef int64_t us, east = 0
     if _eq(p, n, "infinity", 8):
-        return _DATETIME_MAX if tz is None else _DATETIME_MAX.replace(tzinfo=tz)
+        return _DATETIME_MAX if tz is None else _DATETIME_MAX_UTC
     if _eq(p, n, "-infinity", 9):
-        return _DATETIME_MIN if tz is None else _DATETIME_MIN.replace(tzinfo=tz)
+        return _DATETIME_MIN if tz is None else _DATETIME_MIN_UTC
     _parse_date(p, n, &pos, &y, &m, &d)
     if pos >= n or p[pos] != b' ':
         raise _data_error(_BAD_TIMESTAMP, p, n)
@@ -1186,7 +1189,7 @@ cdef object _decode(int code, uint32_t aux, const char* p, Py_ssize_t n, object 
         return _float4_widen(fv)
     elif code == C_B_CHAR:
         _check_len(p, n, 1, "\"char\"")
-        return chr(<uint8_t>p[0])
+        return chr(<uint8_t>p[0]) if p[0] else ""  # the empty "char" is one zero byte
     elif code == C_B_TIME:
         return _dec_b_time(p, n)
     elif code == C_B_TIMETZ:

@@ -100,7 +100,8 @@ def _text_char(buf: Buf, pos: int, n: int) -> str:
 def _bin_char(buf: Buf, pos: int, n: int) -> str:
     if n != 1:
         raise _bad_length('"char"', n, 1)
-    return chr(buf[pos])
+    byte = buf[pos]
+    return chr(byte) if byte else ""  # the empty "char" is one zero byte, '' in text
 
 
 def _text_bytea(buf: Buf, pos: int, n: int) -> bytes:
@@ -460,13 +461,17 @@ def _text_timestamptz(ctx: _Context) -> Decoder:
         k = _TIMESTAMPTZ_FORMS.get(s.translate(_SHAPE))
         if k is not None:
             return _read_datetime(s, k).astimezone(ctx.timezone)
-        tz = ctx.timezone
         return _infinite(
-            s, datetime.max.replace(tzinfo=tz), datetime.min.replace(tzinfo=tz),
+            s, _DATETIME_MAX_UTC, _DATETIME_MIN_UTC,
             "timestamptz (BC, year above 9999 or not ISO)" + _DATE_HINT,
         )
 
     return decode
+
+
+# timestamptz ±infinity under infinity="clamp": at UTC whatever the session zone, as psycopg2
+_DATETIME_MAX_UTC = datetime.max.replace(tzinfo=timezone.utc)
+_DATETIME_MIN_UTC = datetime.min.replace(tzinfo=timezone.utc)
 
 
 def _bin_timestamptz(ctx: _Context) -> Decoder:
@@ -475,9 +480,9 @@ def _bin_timestamptz(ctx: _Context) -> Decoder:
             raise _bad_length("timestamptz", n, 8)
         v = _i64(buf, pos)[0]
         if v == INT64_MAX:
-            return datetime.max.replace(tzinfo=ctx.timezone)
+            return _DATETIME_MAX_UTC
         if v == INT64_MIN:
-            return datetime.min.replace(tzinfo=ctx.timezone)
+            return _DATETIME_MIN_UTC
         return (_EPOCH_UTC + _timedelta(0, 0, v)).astimezone(ctx.timezone)
 
     return decode

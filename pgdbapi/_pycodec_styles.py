@@ -434,7 +434,7 @@ def _infinite_date(oid: int, sign: int, mode: int, tz: tzinfo | None) -> Any:
     if oid == DATE:
         return date.max if sign > 0 else date.min
     value = datetime.max if sign > 0 else datetime.min
-    return value if oid == TIMESTAMP else value.replace(tzinfo=tz)
+    return value if oid == TIMESTAMP else value.replace(tzinfo=timezone.utc)  # as psycopg2
 
 
 def decode_text(oid: int, mode: int, data: bytes, tz: tzinfo | None) -> Any:

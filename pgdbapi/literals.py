@@ -9,6 +9,7 @@ becomes a ``--`` comment.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import uuid
 from datetime import date, datetime, time, timedelta
@@ -16,7 +17,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from ._codec_contract import Encoded
-from ._pycodec_encode import timedelta_text
+from ._pycodec_encode import array_text, timedelta_text
 from ._pycodec_types import range_oid, range_text
 from .exceptions import DataError, ProgrammingError
 from .types import Interval, Range
@@ -163,16 +164,24 @@ def _uuid(value: uuid.UUID, std: bool) -> str:
     return _cast(str(value), "uuid", std)
 
 
+def _inet(value: Any, std: bool) -> str:
+    return _cast(str(value), "inet", std)
+
+
+def _cidr(value: Any, std: bool) -> str:
+    return _cast(str(value), "cidr", std)
+
+
 def _list(value: list[Any], std: bool) -> str:
-    if not _has_leaf(value):
-        return "'{}'"  # ARRAY[] has no element type to infer
+    if not _has_value(value):  # ARRAY[] or ARRAY[NULL] has no element type to infer: the
+        return "'" + array_text(value) + "'"  # untyped '{}', '{NULL}' of server-side binding
     return (
         "ARRAY[" + ",".join([quote(item, standard_conforming_strings=std) for item in value]) + "]"
     )
 
 
-def _has_leaf(value: list[Any]) -> bool:
-    return any(not isinstance(item, list) or _has_leaf(item) for item in value)
+def _has_value(value: list[Any]) -> bool:
+    return any(_has_value(item) if isinstance(item, list) else item is not None for item in value)
 
 
 def _tuple(value: tuple[Any, ...], std: bool) -> str:
@@ -212,6 +221,12 @@ _LITERALS.update(
         Interval: _interval,
         Range: _range,
         uuid.UUID: _uuid,
+        ipaddress.IPv4Address: _inet,
+        ipaddress.IPv6Address: _inet,
+        ipaddress.IPv4Interface: _inet,
+        ipaddress.IPv6Interface: _inet,
+        ipaddress.IPv4Network: _cidr,
+        ipaddress.IPv6Network: _cidr,
         list: _list,
         tuple: _tuple,
         Encoded: _encoded,

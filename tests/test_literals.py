@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections.abc
 import enum
+import ipaddress
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, timezone
@@ -121,11 +122,16 @@ class MyFloat(float):
             uuid.UUID("12345678-1234-5678-1234-567812345678"),
             "'12345678-1234-5678-1234-567812345678'::uuid",
         ),
+        (ipaddress.ip_address("192.168.0.1"), "'192.168.0.1'::inet"),
+        (ipaddress.ip_interface("2001:db8::1/64"), "'2001:db8::1/64'::inet"),
+        (ipaddress.ip_network("10.0.0.0/8"), "'10.0.0.0/8'::cidr"),
         ([], "'{}'"),
-        ([[], [[]]], "'{}'"),
+        ([[]], "'{{}}'"),
+        ([[None], [None]], "'{{NULL},{NULL}}'"),  # as server-side binding sends it (psycopg2)
         ([1, 2, 3], "ARRAY[1,2,3]"),
         ([-1, None], "ARRAY[ -1,NULL]"),
-        ([None], "ARRAY[NULL]"),
+        ([None], "'{NULL}'"),
+        ([None, 1], "ARRAY[NULL,1]"),
         (["a", "b'c"], "ARRAY['a','b''c']"),
         ([[1, 2], [3, 4]], "ARRAY[ARRAY[1,2],ARRAY[3,4]]"),
         ([1.5, Decimal("2")], "ARRAY[1.5::float8,2::numeric]"),

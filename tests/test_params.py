@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from ipaddress import ip_address, ip_interface, ip_network
 from typing import Any
 
 import pytest
@@ -167,6 +168,12 @@ def test_list_becomes_array(binding_conn: Any) -> None:
     floats = one(binding_conn, "select %s", ([1, 2.5],))
     assert floats == [1.0, 2.5] and type(floats[0]) is float
     assert one(binding_conn, "select %s", ([1, Decimal("1.5")],)) == [Decimal(1), Decimal("1.5")]
+    assert one(binding_conn, "select %s", ([None],)) == "{NULL}"  # untyped, in every mode
+
+
+def test_ipaddress_objects_in_every_binding(binding_conn: Any) -> None:
+    for value in (ip_interface("10.1.2.3/16"), ip_address("::1"), ip_network("10.0.0.0/8")):
+        assert one(binding_conn, "select %s", (value,)) == value
 
 
 def test_wrong_param_count(conn: Any) -> None:

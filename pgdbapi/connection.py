@@ -137,6 +137,8 @@ class Connection(TwoPhaseCommit):
         self._lock = threading.RLock()
         self._cache = StatementCache(prepare_threshold, prepared_statement_cache_size)
         self._parse_settings_seen = 0
+        # the command tag of executemany's last statement (cursor.statusmessage)
+        self.executemany_status: bytes | None = None
         self._max_message_size = max_message_size
         self._transport: Transport | None = None
         self._proto: Protocol
@@ -485,6 +487,7 @@ class Connection(TwoPhaseCommit):
         with self._lock:
             self._check()
             pq = pyformat.parse_query(query)
+            self.executemany_status = None
             it = iter(params_seq)
             first = next(it, None)
             if first is None:
@@ -496,6 +499,7 @@ class Connection(TwoPhaseCommit):
                 for params in _chain(first, it):
                     for r in self._simple(self._client_sql(pq, params)):
                         total = _add_count(total, r.rowcount)
+                        self.executemany_status = r.tag
                 return total
             rows = _chain(first, it)
             first_sets = [
@@ -522,6 +526,7 @@ class Connection(TwoPhaseCommit):
                     meanwhile = functools.partial(self._encode_into, nxt, sql, oids, rows, pq)
                 self._run(count, extended=True, data=data, meanwhile=meanwhile)
                 if exhausted:
+                    self.executemany_status = proto.tally_tag[:-1] or None
                     return proto.tally
                 exhausted, data = nxt
                 count = 1

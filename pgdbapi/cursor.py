@@ -160,6 +160,10 @@ class Cursor:
         self._set_results([])
         try:
             self._rowcount = self.connection.executemany(query, vars_list)
+            status = self.connection.executemany_status
+            if status is not None:  # psycopg2's statusmessage: the last statement's tag
+                self._result = Result()
+                self._result.tag = status
         except Exception as e:
             if hasattr(e, "cursor"):
                 e.cursor = self

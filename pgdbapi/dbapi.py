@@ -148,12 +148,13 @@ class Column(tuple):  # type: ignore[type-arg]
         """From a parsed RowDescription field (name, table, attnum, oid, typlen, typmod, fmt)."""
         name, table_oid, attnum, oid, typlen, typmod, _fmt = field
         precision = scale = None
-        internal: int | None = typlen if typlen >= 0 else None
-        if oid == _oids.NUMERIC and typmod >= 4:
-            precision = ((typmod - 4) >> 16) & 0xFFFF
-            scale = (typmod - 4) & 0xFFFF
-        elif oid in (_oids.VARCHAR, _oids.BPCHAR) and typmod >= 4:
-            internal = typmod - 4
+        # psycopg2's internal_size: typlen, or for a variable-length type the typmod less its
+        # 4-byte header (-1 without one; numeric: the precision; varchar(4)[] -> 4)
+        mod = typmod - 4 if typmod > 0 else typmod
+        internal = typlen if typlen != -1 else (mod >> 16 if oid == _oids.NUMERIC else mod)
+        if oid == _oids.NUMERIC and typmod >= 4:  # unconstrained numeric: None (PEP 249)
+            precision = (mod >> 16) & 0xFFFF
+            scale = mod & 0xFFFF
         return cls(
             name, oid, None, internal, precision, scale, None, table_oid or None, attnum or None
         )

@@ -15,7 +15,7 @@ from .adapters import ConnectionTypes, string_types
 from .codec import impl as codec
 from .dbapi import Column
 from .errors import make_error
-from .exceptions import DataError, Error, OperationalError
+from .exceptions import DataError, Error, OperationalError, ProgrammingError
 
 # Events returned by Protocol.step()
 NEED_DATA = 0  # feed more bytes from the server
@@ -148,6 +148,7 @@ class Protocol:
         # executemany: the row counts of statements without rows summed here (-1: none yet)
         # instead of one Result per statement; None otherwise
         self.tally: int | None = None
+        self.tally_tag = b""  # the last CommandComplete body counted into it
         # changes of the settings the server reads literals by (see _PARSE_SETTINGS)
         self.parse_settings_changes = 0
         self.error: Error | None = None
@@ -196,6 +197,7 @@ class Protocol:
             if mtype == 0x43:  # 'C' CommandComplete
                 if cur is None:
                     if self.tally is not None:  # executemany: only the summed row count
+                        self.tally_tag = body
                         count = _tag_count(body[:-1])
                         if count >= 0:
                             self.tally = count if self.tally < 0 else self.tally + count
@@ -254,9 +256,10 @@ class Protocol:
             if err_fields.get("V", err_fields.get("S")) in ("FATAL", "PANIC"):
                 self.transaction_status = b""
             self._current = None
-        elif mtype == 0x49:  # 'I' EmptyQueryResponse
+        elif mtype == 0x49:  # 'I' EmptyQueryResponse: the whole query string was empty
             self._current = None
             self.results.append(Result())
+            self._fail(ProgrammingError("can't execute an empty query"))  # as psycopg2
         elif mtype == 0x73:  # 's' PortalSuspended
             cur = self._current or Result()
             cur.tag = b"SUSPENDED"

@@ -29,6 +29,10 @@ def test_description(cur: Any) -> None:
     assert desc[0].internal_size == 4
     assert (desc[2].precision, desc[2].scale) == (10, 2)
     assert desc[3].internal_size == 5
+    assert [d.internal_size for d in desc[1:3]] == [-1, 10]  # psycopg2's: -1 variable, numeric p
+    cur.execute("select 1.5::numeric, '{x}'::varchar(4)[], '{1.5}'::numeric(4,1)[], now()")
+    assert [d.internal_size for d in cur.description] == [-1, 4, 262145, 8]  # as psycopg2
+    assert (cur.description[0].precision, cur.description[0].scale) == (None, None)
     cur.execute("create temp table t_desc (x int)")
     assert cur.description is None
 
@@ -165,9 +169,14 @@ def test_connection_attribute(conn: Any) -> None:
     assert conn.cursor().connection is conn
 
 
-def test_empty_query(cur: Any) -> None:
-    cur.execute("")
+@pytest.mark.parametrize("query", ["", "  ", "-- only a comment", ";"])
+def test_empty_query_is_a_programming_error(cur: Any, query: str) -> None:
+    """psycopg2's behaviour: the server answers EmptyQueryResponse to nothing to run."""
+    with pytest.raises(pgdbapi.ProgrammingError, match="empty query"):
+        cur.execute(query)
     assert cur.description is None
+    cur.execute("select 1")  # the connection goes on
+    assert cur.fetchone() == (1,)
 
 
 def test_large_result(cur: Any) -> None:

@@ -63,6 +63,15 @@ def test_executemany_rowcount_sums_every_statement_and_only_those(conn: Any) -> 
     assert cur.rowcount == 0  # statements that touched nothing: 0, not -1
     cur.executemany("select id from tr where id <= %s", [(1,)] * 1500)  # two batches
     assert cur.rowcount == 1500 * 2
+    assert cur.statusmessage == "SELECT 2"  # the last statement's, as psycopg2
+    with pytest.raises(pgdbapi.ProgrammingError):
+        cur.fetchone()  # executemany has no rows to fetch
+    cur.executemany("update tr set id = id where id = %s", [(3,)])
+    assert (cur.statusmessage, cur.rowcount) == ("UPDATE 1", 1)
+    cur.executemany("update tr set id = id where id in %s", [((1, 3),)])  # client-side binding
+    assert (cur.statusmessage, cur.rowcount) == ("UPDATE 3", 3)
+    cur.executemany("update tr set id = id where id = %s", [])
+    assert (cur.statusmessage, cur.rowcount) == (None, -1)
     conn.rollback()
 
 

@@ -394,6 +394,7 @@ class Connection(TwoPhaseCommit):
         began = self._began_transaction()
         extra = self._write_prologue()
         self._proto.wbuf.query(sql)
+        self._proto.query_text = sql
         results = self._run(1 + extra)
         if began:
             results = results[1:]
@@ -410,6 +411,7 @@ class Connection(TwoPhaseCommit):
         oids = tuple(map(_infer_oid, values))
         key = (sql, oids)
         cache = self._cache
+        proto.query_text = sql
         if proto.parse_settings_changes != self._parse_settings_seen:
             self._parse_settings_seen = proto.parse_settings_changes
             cache.clear()  # statements prepared under the old TimeZone/DateStyle (protocol.py)
@@ -517,6 +519,7 @@ class Connection(TwoPhaseCommit):
         extra = self._write_prologue()  # BEGIN (and queued Closes) go with the first batch
         exhausted = self._encode_batch(sql, oids, first_sets, rows, pq)
         data, count = proto.wbuf.take(), 1 + extra
+        proto.query_text = sql
         proto.tally = -1  # the statements' row counts, summed as they arrive
         try:
             while True:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from pgdbapi.errmsg import server_message
 from pgdbapi.exceptions import (
     DatabaseError,
     DataError,
@@ -1663,15 +1664,20 @@ def error_class(sqlstate: str | None) -> type[Error]:
     return _BY_CLASS.get(sqlstate[:2], DatabaseError)
 
 
-def make_error(fields: Mapping[str, str]) -> Error:
-    """The exception for an ErrorResponse, given its fields by one-letter code (``C``, ``M``...).
+def make_error(fields: Mapping[str, str], query: str | None = None) -> Error:
+    """The exception for an ErrorResponse, given its fields by one-letter code (``C``, ``M``...)
+    and the statement text the server saw (``query``, for the line an error position points at).
 
-    The message is the primary text plus psycopg2-style ``DETAIL:``/``HINT:`` lines; every field
-    stays reachable through ``err.diag``, ``err.pgcode`` and ``err.pgerror``.
+    As in psycopg2, ``err.pgerror`` is libpq's message (severity, message, LINE and caret,
+    DETAIL, HINT, QUERY, CONTEXT) and ``str(err)`` the same without the severity; every field
+    stays reachable through ``err.diag`` and ``err.pgcode``.
     """
-    message = fields.get("M") or "server reported an error without a message"
-    if "D" in fields:
-        message += f"\nDETAIL:  {fields['D']}"
-    if "H" in fields:
-        message += f"\nHINT:  {fields['H']}"
-    return error_class(fields.get("C"))(message, fields=fields)
+    shown = fields
+    if "M" not in fields:
+        shown = {**fields, "M": "server reported an error without a message"}
+    full = server_message(shown, query)
+    severity = fields.get("S") or fields.get("V")
+    message = full[len(severity) + 3 :] if severity else full
+    err = error_class(fields.get("C"))(message, fields=fields)
+    err._pgerror = full
+    return err

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from .errmsg import server_message
+
 __all__ = [
     "Warning",
     "Error",
@@ -78,6 +80,8 @@ class Error(Exception):
     ``pgerror``/``pgcode``/``diag`` come from the server's ErrorResponse when there was one.
     """
 
+    _pgerror: str | None = None  # libpq's text of the server's error, set by make_error
+
     def __init__(self, *args: Any, fields: Mapping[str, str] | None = None) -> None:
         super().__init__(*args)
         self.diag = Diagnostics(fields)
@@ -89,24 +93,23 @@ class Error(Exception):
 
     @property
     def pgerror(self) -> str | None:
-        """The full message as psycopg2 formats it (severity, message, detail, hint)."""
+        """The server's error as libpq words it, which psycopg2 shows (severity, message,
+        LINE and caret, DETAIL, HINT, QUERY, CONTEXT); None without a server error."""
+        if self._pgerror is not None:
+            return self._pgerror
         f = self.diag.fields
-        if "M" not in f:
-            return None
-        sev = f.get("S") or f.get("V") or "ERROR"
-        text = f"{sev}:  {f['M']}\n"
-        if "D" in f:
-            text += f"DETAIL:  {f['D']}\n"
-        if "H" in f:
-            text += f"HINT:  {f['H']}\n"
-        return text
+        return server_message(f) if "M" in f else None
 
     def __reduce__(self) -> Any:
-        return (_rebuild_error, (type(self), self.args, self.diag.fields))
+        return (_rebuild_error, (type(self), self.args, self.diag.fields, self._pgerror))
 
 
-def _rebuild_error(cls: type[Error], args: tuple[Any, ...], fields: dict[str, str]) -> Error:
-    return cls(*args, fields=fields)
+def _rebuild_error(
+    cls: type[Error], args: tuple[Any, ...], fields: dict[str, str], pgerror: str | None = None
+) -> Error:
+    err = cls(*args, fields=fields)
+    err._pgerror = pgerror
+    return err
 
 
 class InterfaceError(Error):

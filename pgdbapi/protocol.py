@@ -149,6 +149,7 @@ class Protocol:
         # instead of one Result per statement; None otherwise
         self.tally: int | None = None
         self.tally_tag = b""  # the last CommandComplete body counted into it
+        self.query_text: bytes | None = None  # the statement sent last, for error positions
         # changes of the settings the server reads literals by (see _PARSE_SETTINGS)
         self.parse_settings_changes = 0
         self.error: Error | None = None
@@ -252,7 +253,9 @@ class Protocol:
             pass
         elif mtype == 0x45:  # 'E' ErrorResponse
             err_fields = parse_fields(body)
-            self._fail(make_error(err_fields))
+            query = self.query_text
+            text = None if query is None else query.decode("utf-8", "replace")
+            self._fail(make_error(err_fields, text))
             if err_fields.get("V", err_fields.get("S")) in ("FATAL", "PANIC"):
                 self.transaction_status = b""
             self._current = None

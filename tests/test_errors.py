@@ -202,9 +202,9 @@ def unique_violation_fields() -> dict[str, str]:
 def test_make_error_builds_the_specific_class_and_message() -> None:
     err = errors.make_error(unique_violation_fields())
     assert type(err) is errors.UniqueViolation
-    assert str(err) == (
+    assert str(err) == (  # psycopg2's: libpq's text without the severity, newline-ended
         'duplicate key value violates unique constraint "t_pkey"\n'
-        "DETAIL:  Key (id)=(1) already exists."
+        "DETAIL:  Key (id)=(1) already exists.\n"
     )
     assert err.pgcode == "23505"
     assert err.pgerror == (
@@ -218,13 +218,48 @@ def test_make_error_builds_the_specific_class_and_message() -> None:
 def test_make_error_hint_detail_order_and_fallbacks() -> None:
     err = errors.make_error({"C": "42P01", "M": "m", "H": "h", "D": "d"})
     assert type(err) is errors.UndefinedTable
-    assert str(err) == "m\nDETAIL:  d\nHINT:  h"
-    assert str(errors.make_error({"C": "42P01", "M": "m", "H": "h"})) == "m\nHINT:  h"
+    assert str(err) == "m\nDETAIL:  d\nHINT:  h\n"
+    assert str(errors.make_error({"C": "42P01", "M": "m", "H": "h"})) == "m\nHINT:  h\n"
     unknown = errors.make_error({"C": "22ZZZ", "M": "new code"})
     assert type(unknown) is DataError and unknown.pgcode == "22ZZZ"
     bare = errors.make_error({})
     assert type(bare) is DatabaseError and bare.pgcode is None
     assert str(bare)  # some message, never an empty exception
+
+
+def test_error_position_shows_the_line_and_a_caret_as_libpq() -> None:
+    fields = {"S": "ERROR", "C": "42601", "M": 'syntax error at or near "frm"', "P": "14"}
+    err = errors.make_error(fields, "select 1,\n\t2 frm t")
+    assert err.pgerror == (
+        'ERROR:  syntax error at or near "frm"\n'
+        "LINE 2:  2 frm t\n"  # the second line, its tab shown as a space
+        "           ^\n"
+    )
+    assert str(err) == err.pgerror[len("ERROR:  "):]
+    # without the statement text: libpq's " at character N"
+    assert errors.make_error(fields).pgerror == 'ERROR:  syntax error at or near "frm" at character 14\n'
+
+
+def test_error_position_in_a_long_line_is_cut_around_the_caret() -> None:
+    query = "select " + ", ".join(f"c{i}" for i in range(40)) + " from nowhere"
+    pos = query.index("c30") + 1
+    text = errors.make_error({"S": "ERROR", "M": "m", "P": str(pos)}, query).pgerror
+    assert text is not None
+    line, caret = text.split("\n")[1:3]
+    assert line.startswith("LINE 1: ...") and line.endswith("...")
+    assert len(line) - len("LINE 1: ......") == 60  # libpq's 60 columns
+    assert line[caret.index("^"):].startswith("c30")
+    wide = errors.make_error({"S": "ERROR", "M": "m", "P": "13"}, "select '漢字' x").pgerror
+    assert wide is not None  # the x: "LINE 1: " then 14 columns, the two wide characters 2 each
+    assert wide.split("\n")[2] == " " * (8 + 14) + "^"
+
+
+def test_context_and_internal_query_lines() -> None:
+    fields = {"S": "ERROR", "M": "m", "p": "8", "q": "select nope", "W": "PL/pgSQL function f()"}
+    assert errors.make_error(fields, "select f()").pgerror == (
+        "ERROR:  m\nLINE 1: select nope\n               ^\n"
+        "QUERY:  select nope\nCONTEXT:  PL/pgSQL function f()\n"
+    )
 
 
 def test_except_clauses_catch_specific_classes() -> None:

@@ -577,6 +577,7 @@ class Connection(TwoPhaseCommit):
     def _simple_control(self, sql: bytes) -> None:
         """A transaction-control statement, never wrapped in BEGIN."""
         self._proto.wbuf.query(sql)
+        self._proto.query_text = sql
         self._run(1)
 
     # ----- transactions ---------------------------------------------------------------

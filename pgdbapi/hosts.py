@@ -141,6 +141,7 @@ def _is_true(value: Any) -> bool:
 def _ask(transport: Transport, proto: Protocol, sql: bytes) -> Any:
     """The single value of a one-row query run right after start-up."""
     proto.wbuf.query(sql)
+    proto.query_text = sql
     proto.expect(1)
     transport.send(proto.wbuf.take())
     while pump(proto, transport) != READY:

@@ -553,6 +553,8 @@ class Connection(TwoPhaseCommit):
         w = proto.wbuf
         ctx = proto.ctx
         exhausted = False
+        plain = pyformat.plain_types()
+        width = -1 if pq.named else len(pq.param_keys)
         try:
             w.parse(b"", sql, oids)
             count = 0
@@ -565,7 +567,10 @@ class Connection(TwoPhaseCommit):
                 if params is None:
                     exhausted = True
                     break
-                w.bind(b"", b"", pyformat.server_params(pq, params), oids, (), ctx)
+                if not (type(params) is tuple and len(params) == width
+                        and set(map(type, params)) <= plain):
+                    params = pyformat.server_params(pq, params)
+                w.bind(b"", b"", params, oids, (), ctx)
                 w.execute(b"", 0)
                 count += 1
             w.sync()

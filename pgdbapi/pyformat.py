@@ -151,6 +151,12 @@ def server_params(pq: ParsedQuery, params: Params) -> list[Any]:
     return values
 
 
+def plain_types() -> frozenset[type]:
+    """The types seen so far whose values go to the codec as they are (no adapter): a set
+    of parameters made only of them needs no :func:`server_params` (executemany's rows)."""
+    return frozenset(t for t, adapter in _adapters.route.items() if adapter is None)
+
+
 _MISS: Any = object()
 _NEEDS_LITERAL = _adapters.NEEDS_LITERAL
 

@@ -136,3 +136,24 @@ def test_executemany_server_error_stops_before_next_batch(conn: Any) -> None:
         cur.executemany("insert into tstop values (%s)", params)
     cur.execute("select count(*) from tstop")
     assert cur.fetchone() == (0,)  # batch 1 rolled back as one implicit transaction, no later batch sent
+
+
+def test_executemany_rows_of_every_shape_in_one_batch(conn: Any) -> None:
+    """Plain tuples skip the per-row parameter checks; lists, named tuples, adapted values
+    and a wrong row length in the same batch still get them."""
+    from collections import namedtuple
+
+    from pgdbapi.extras import Json
+
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("create temp table shapes (a int, b jsonb)")
+    Row = namedtuple("Row", "a b")
+    rows: list[Any] = [(1, None), [2, None], Row(3, None), (4, Json({"k": 4})), (5, None)]
+    cur.executemany("insert into shapes values (%s, %s)", rows)
+    cur.execute("select a, b from shapes order by a")
+    assert cur.fetchall() == [(1, None), (2, None), (3, None), (4, {"k": 4}), (5, None)]
+    with pytest.raises(pgdbapi.ProgrammingError):
+        cur.executemany("insert into shapes values (%s, %s)", [(6, None), (7,)])
+    cur.execute("select count(*) from shapes where a >= 6")
+    assert cur.fetchone() == (0,)  # the failing batch was never sent

@@ -65,6 +65,7 @@ import uuid as _uuid
 
 from pgdbapi import _pycodec_styles as _styles
 from pgdbapi import _pycodec_types as _more
+from pgdbapi import command_tags as _command_tags
 from pgdbapi import oids as _oids
 from pgdbapi._codec_contract import Encoded
 from pgdbapi.exceptions import (

@@ -82,6 +82,13 @@ class ReadBufferProto(Protocol):
         (-1: no limit). Return how many rows were appended."""
         ...
 
+    def tally_commands(self, total: int) -> tuple[int, bytes | None]:
+        """Consume consecutive complete BindComplete ('2') and CommandComplete ('C')
+        messages (executemany's answers); stop before anything else or an incomplete one.
+        Return ``total`` plus the row count of each command tag (-1 stays -1 until a tag
+        has one) and the last CommandComplete body consumed (None if none)."""
+        ...
+
     def __len__(self) -> int: ...
 
 

@@ -188,6 +188,27 @@ cdef class RowDecoder:
         return row
 
 
+cdef object _tag_rowcount(const char* t, Py_ssize_t n):
+    """The row count of a command tag (``INSERT 0 5`` -> 5; ``t`` without its NUL), or None
+    when it has none: last word all ASCII digits, first word a counting command."""
+    cdef Py_ssize_t first = 0, last = n - 1
+    while first < n and t[first] != b' ':
+        first += 1
+    while last > 0 and t[last] != b' ':
+        last -= 1
+    if last <= 0 or last == n - 1:
+        return None
+    for i in range(last + 1, n):
+        if t[i] < b'0' or t[i] > b'9':
+            return None
+    if PyBytes_FromStringAndSize(t, first) not in _COUNTED_COMMANDS:
+        return None
+    return int(PyBytes_FromStringAndSize(t + last + 1, n - last - 1))
+
+
+_COUNTED_COMMANDS = _command_tags.COUNTED
+
+
 cdef class ReadBuffer:
     """One growable receive buffer; finds message boundaries without copying the stream."""
 
@@ -292,6 +313,29 @@ cdef class ReadBuffer:
         p = self.data + self.rpos
         self.rpos += 1 + length
         return (<uint8_t>p[0], PyBytes_FromStringAndSize(p + 5, length - 4))
+
+    def tally_commands(self, total):
+        """Consume consecutive BindComplete / CommandComplete messages (executemany's
+        answers), adding each tag's row count to ``total``; see docs/codec.md."""
+        cdef Py_ssize_t length, last_pos = -1, last_len = 0
+        cdef const char* p
+        cdef object count
+        while self.wpos - self.rpos >= 5:
+            p = self.data + self.rpos
+            if p[0] != b'2' and p[0] != b'C':
+                break
+            length = self._complete()
+            if length < 0:
+                break
+            if p[0] == b'C':
+                last_pos, last_len = self.rpos + 5, length - 4
+                count = _tag_rowcount(p + 5, length - 5)
+                if count is not None:
+                    total = count if total < 0 else total + count
+            self.rpos += 1 + length
+        if last_pos < 0:
+            return total, None
+        return total, PyBytes_FromStringAndSize(self.data + last_pos, last_len)
 
     def peek_type(self):
         """Type byte of the next complete message, or -1."""

@@ -27,6 +27,7 @@ import sys
 from datetime import timezone, tzinfo
 from typing import Any, Callable, Sequence
 
+from . import command_tags
 from ._pycodec_decode import FIXED_BINARY, get_decoder, get_decoders
 from ._pycodec_encode import encode_param as _encode_param
 from ._pycodec_encode import infer_oid, write_param
@@ -339,6 +340,30 @@ class ReadBuffer:
         else:
             self._pos = mend
         return msg
+
+    def tally_commands(self, total: int) -> tuple[int, bytes | None]:
+        buf = self._buf
+        last = None
+        while True:
+            pos = self._pos
+            if self._end - pos < 5:
+                break
+            kind = buf[pos]
+            if kind != 0x32 and kind != 0x43:  # BindComplete, CommandComplete
+                break
+            mend = pos + 1 + self._check_length(pos)
+            if mend > self._end:
+                break
+            if kind == 0x43:
+                last = bytes(buf[pos + 5:mend])
+                count = command_tags.rowcount(last[:-1])
+                if count >= 0:
+                    total = count if total < 0 else total + count
+            if mend == self._end:
+                self._pos = self._end = 0
+            else:
+                self._pos = mend
+        return total, last
 
     def peek_type(self) -> int:
         pos = self._pos

@@ -11,6 +11,7 @@ from __future__ import annotations
 import struct
 from typing import Any, Callable, Sequence
 
+from . import command_tags
 from .adapters import ConnectionTypes, string_types
 from .codec import impl as codec
 from .dbapi import Column
@@ -30,12 +31,6 @@ PROTOCOL_3_2 = 0x00030002
 _unpack_i = struct.Struct("!i").unpack_from
 _unpack_ii = struct.Struct("!ii").unpack_from
 _unpack_h = struct.Struct("!h").unpack_from
-
-# Command tags whose last word is a row count.
-_COUNTED = frozenset(
-    (b"INSERT", b"UPDATE", b"DELETE", b"SELECT", b"MOVE", b"FETCH", b"COPY", b"MERGE")
-)
-
 
 class Result:
     """The outcome of one statement: its description, rows and command tag."""
@@ -62,7 +57,7 @@ class Result:
             return -1
         if tag == b"SUSPENDED":
             return len(self.rows)
-        return rowcount_from_tag(tag)
+        return command_tags.rowcount(tag)
 
     @property
     def description(self) -> list[Column] | None:
@@ -98,31 +93,10 @@ def parse_fields(body: bytes) -> dict[str, str]:
     return fields
 
 
-def rowcount_from_tag(tag: bytes) -> int:
-    last = tag.rfind(b" ")
-    if last > 0:
-        count = tag[last + 1 :]
-        if count.isdigit() and tag[: tag.find(b" ")] in _COUNTED:
-            return int(count)
-    return -1
-
-
 # Settings by which the server parses literals at Parse time: a statement prepared before
 # one changes keeps what it parsed then ('2024-05-06'::date, now()::date at a zone), so
 # the connection drops its prepared statements when the server reports a change.
 _PARSE_SETTINGS = frozenset(("TimeZone", "DateStyle", "IntervalStyle"))
-
-_TAG_COUNTS: dict[bytes, int] = {}  # executemany sees the same few tags thousands of times
-
-
-def _tag_count(tag: bytes) -> int:
-    count = _TAG_COUNTS.get(tag)
-    if count is None:
-        if len(_TAG_COUNTS) > 256:
-            _TAG_COUNTS.clear()
-        count = _TAG_COUNTS[tag] = rowcount_from_tag(tag)
-    return count
-
 
 class Protocol:
     """What the session knows and expects; turns backend messages into results and events."""
@@ -190,6 +164,10 @@ class Protocol:
                 except DataError as exc:
                     self._fail(exc)
                     cur.decoder = decoder = None  # type: ignore[union-attr]
+            elif self.tally is not None:  # executemany: its answers summed by the codec
+                self.tally, tag = rbuf.tally_commands(self.tally)
+                if tag is not None:
+                    self.tally_tag = tag
             msg = rbuf.next_message()
             if msg is None:
                 self._current = cur
@@ -197,12 +175,6 @@ class Protocol:
             mtype, body = msg
             if mtype == 0x43:  # 'C' CommandComplete
                 if cur is None:
-                    if self.tally is not None:  # executemany: only the summed row count
-                        self.tally_tag = body
-                        count = _tag_count(body[:-1])
-                        if count >= 0:
-                            self.tally = count if self.tally < 0 else self.tally + count
-                        continue
                     cur = Result()
                 cur.tag = body[:-1]
                 self.results.append(cur)

@@ -238,6 +238,44 @@ def test_max_message_size_is_inclusive() -> None:
 # -- read_rows -------------------------------------------------------------------------------
 
 
+BIND_COMPLETE = message(b"2")
+TALLY_STREAM = (
+    BIND_COMPLETE + message(b"C", b"INSERT 0 1\0") + BIND_COMPLETE
+    + message(b"C", b"UPDATE 12\0") + message(b"C", b"BEGIN\0")
+    + message(b"C", b"SELECT 00030\0") + message(b"C", b"DO 5\0") + READY
+)
+
+
+def test_tally_commands_sums_the_counted_tags_and_stops_at_anything_else() -> None:
+    buf = impl.ReadBuffer()
+    buf.feed(TALLY_STREAM)
+    assert buf.tally_commands(-1) == (1 + 12 + 30, b"DO 5\0")  # BEGIN, DO: no count
+    assert drain(buf) == [(ord("Z"), b"I")]
+    buf.feed(message(b"C", b"BEGIN\0") + message(b"C", b"INSERT 0 \0"))
+    assert buf.tally_commands(-1) == (-1, b"INSERT 0 \0")  # nothing counted yet: -1
+    buf.feed(data_row(int4(1)) + BIND_COMPLETE)
+    assert buf.tally_commands(7) == (7, None)  # a DataRow first: nothing consumed
+    assert buf.peek_type() == ord("D")
+
+
+def test_tally_commands_at_every_cut_of_the_stream() -> None:
+    for cut in range(len(TALLY_STREAM) + 1):
+        buf = impl.ReadBuffer()
+        buf.feed(TALLY_STREAM[:cut])
+        total, first_last = buf.tally_commands(-1)
+        buf.feed(TALLY_STREAM[cut:])
+        total, last = buf.tally_commands(total)
+        assert (total, last or first_last) == (43, b"DO 5\0")
+        assert drain(buf) == [(ord("Z"), b"I")]
+
+
+def test_tally_commands_refuses_a_bad_length() -> None:
+    buf = impl.ReadBuffer()
+    buf.feed(b"C" + struct.pack("!i", 2) + b"xx")
+    with pytest.raises(OperationalError):
+        buf.tally_commands(-1)
+
+
 def test_read_rows_stops_at_other_messages() -> None:
     buf = impl.ReadBuffer()
     buf.feed(STREAM)

@@ -1243,6 +1243,31 @@ def test_timestamptz_lands_in_the_session_zone(mod: Any) -> None:
     assert inf == datetime.max.replace(tzinfo=UTC) and inf.tzinfo is UTC  # psycopg2's clamp
 
 
+@FAST
+@given(
+    parts=st.lists(
+        st.one_of(
+            st.just(b"2\x00\x00\x00\x04"),
+            st.sampled_from([b"INSERT 0 1", b"UPDATE 12", b"BEGIN", b"SELECT x", b"COPY 99",
+                             b"MERGE 00", b"FETCH", b" 5", b"DELETE 1 ", b""])
+            .map(lambda t: b"C" + struct.pack("!i", len(t) + 5) + t + b"\0"),
+            st.just(b"Z\x00\x00\x00\x05I"),
+            st.binary(max_size=6),
+        ),
+        max_size=6,
+    ),
+    total=st.sampled_from([-1, 0, 5]),
+)
+def test_tally_commands_alike(parts: list[bytes], total: int) -> None:
+    stream = b"".join(parts)
+    outcomes = []
+    for mod in BOTH:
+        buf = mod.ReadBuffer()
+        buf.feed(stream)
+        outcomes.append((outcome(buf.tally_commands, total), len(buf)))
+    assert outcomes[0] == outcomes[1]
+
+
 @pytest.mark.parametrize("mod", IMPLS)
 def test_known_messages(mod: Any) -> None:
     wb = mod.WriteBuffer()

@@ -521,6 +521,7 @@ class Connection(TwoPhaseCommit):
         data, count = proto.wbuf.take(), 1 + extra
         proto.query_text = sql
         proto.tally = -1  # the statements' row counts, summed as they arrive
+        proto.tally_tag = b""
         try:
             while True:
                 nxt: list[Any] = []  # (exhausted, bytes) of the next batch, encoded meanwhile

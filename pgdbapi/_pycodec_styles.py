@@ -81,24 +81,12 @@ _DATESTYLE_BITS: dict[str, int] = {}
 
 # -- interval values -------------------------------------------------------------------------
 
-_new = object.__new__
-
-
-def make_interval(months: int, days: int, usecs: int) -> Interval:
-    """An Interval of checked fields without Interval.__init__'s checks."""
-    value: Any = _new(Interval)
-    value._months = months
-    value._days = days
-    value._microseconds = usecs
-    return value  # type: ignore[no-any-return]
-
-
 def interval_value(months: int, days: int, usecs: int, keep: bool) -> timedelta | Interval:
     """An interval's fields (in range) as an Interval when ``keep``, else as psycopg2's
     timedelta (a year is 365 days, a remaining month 30), or an Interval when that
     timedelta would overflow."""
     if keep:
-        return make_interval(months, days, usecs)
+        return Interval._from_fields(months, days, usecs)
     total = days
     if months:
         years, rest = divmod(abs(months), 12)
@@ -106,7 +94,7 @@ def interval_value(months: int, days: int, usecs: int, keep: bool) -> timedelta 
     try:
         return timedelta(total, 0, usecs)
     except OverflowError:
-        return make_interval(months, days, usecs)
+        return Interval._from_fields(months, days, usecs)
 
 
 def checked_interval(months: int, days: int, usecs: int, keep: bool) -> timedelta | Interval:

@@ -248,18 +248,6 @@ def _range_bound(s: bytes, i: int) -> tuple[bytes | None, int]:
 _PLAIN_RANGE = re.compile(
     rb'([\[(])(?:"([^"\\]*)"(?!")|([^",()\[\]\\]*)),(?:"([^"\\]*)"(?!")|([^",()\[\]\\]*))([\])])'
 ).match
-_new = object.__new__
-
-
-def _range(lower: Any, upper: Any, bounds: str) -> Range:
-    """A Range from checked parts, without Range.__init__'s argument checks."""
-    r: Any = _new(Range)
-    r._lower = lower
-    r._upper = upper
-    r._bounds = bounds
-    return r  # type: ignore[no-any-return]
-
-
 def _parse_range(s: bytes, i: int, elem: Decoder) -> tuple[Range, int]:
     """One range in text form starting at s[i] -> (Range, index after it)."""
     m = _PLAIN_RANGE(s, i)
@@ -270,7 +258,7 @@ def _parse_range(s: bytes, i: int, elem: Decoder) -> tuple[Range, int]:
         i = m.end() - 1
     else:
         if s[i:i + 5].lower() == b"empty":
-            return _range(None, None, ""), i + 5
+            return Range._from_parts(None, None, ""), i + 5
         opening = s[i:i + 1]
         _check(opening in (b"[", b"("), "range")
         lower, i = _range_bound(s, i + 1)
@@ -320,6 +308,15 @@ BOUNDS_OF_FLAGS = [
 ]
 
 
+def _sized(buf: Any, pos: int, end: int, what: str) -> tuple[int, int]:
+    """A length-prefixed part at ``pos`` (ranges' bounds, multiranges' ranges): where its
+    bytes start and how many there are, all before ``end`` (else DataError)."""
+    size = _i32(buf, pos)[0] if pos + 4 <= end else -1
+    if not 0 <= size <= end - pos - 4:
+        raise DataError(f"invalid {what} value")
+    return pos + 4, size
+
+
 def _bin_range_at(buf: Any, pos: int, n: int, elem: Decoder) -> Range:
     if n < 1:
         raise DataError("invalid range value")
@@ -328,25 +325,19 @@ def _bin_range_at(buf: Any, pos: int, n: int, elem: Decoder) -> Range:
     pos += 1
     if flags & _RANGE_EMPTY:
         _check(n == 1, "range")
-        return _range(None, None, "")
+        return Range._from_parts(None, None, "")
     lower = upper = None
     if not flags & _LB_INF:
-        size = _i32(buf, pos)[0] if pos + 4 <= end else -1
-        pos += 4
-        if not 0 <= size <= end - pos:
-            raise DataError("invalid range value")
+        pos, size = _sized(buf, pos, end, "range")
         lower = elem(buf, pos, size)
         pos += size
     if not flags & _UB_INF:
-        size = _i32(buf, pos)[0] if pos + 4 <= end else -1
-        pos += 4
-        if not 0 <= size <= end - pos:
-            raise DataError("invalid range value")
+        pos, size = _sized(buf, pos, end, "range")
         upper = elem(buf, pos, size)
         pos += size
     if pos != end:
         raise DataError("invalid range value")
-    return _range(lower, upper, BOUNDS_OF_FLAGS[flags & 0x1F])
+    return Range._from_parts(lower, upper, BOUNDS_OF_FLAGS[flags & 0x1F])
 
 
 def bin_range(elem: Decoder) -> Decoder:
@@ -362,10 +353,7 @@ def bin_multirange(elem: Decoder) -> Decoder:
         pos += 4
         out = []
         for _ in range(count):
-            _check(pos + 4 <= end, "multirange")
-            size = _i32(buf, pos)[0]
-            pos += 4
-            _check(0 <= size <= end - pos, "multirange")
+            pos, size = _sized(buf, pos, end, "multirange")
             out.append(_bin_range_at(buf, pos, size, elem))
             pos += size
         _check(pos == end, "multirange")

@@ -38,6 +38,15 @@ class Range:
 
     __slots__ = ("_lower", "_upper", "_bounds")
 
+    @classmethod
+    def _from_parts(cls, lower: Any, upper: Any, bounds: str) -> Range:
+        """A Range of parts already checked (by the server: decoders), without __init__."""
+        r = object.__new__(cls)
+        r._lower = lower
+        r._upper = upper
+        r._bounds = bounds
+        return r
+
     def __init__(
         self, lower: Any = None, upper: Any = None, bounds: str = "[)", empty: bool = False
     ) -> None:
@@ -185,6 +194,15 @@ class Interval:
 
     INFINITY: Interval
     MINUS_INFINITY: Interval
+
+    @classmethod
+    def _from_fields(cls, months: int, days: int, microseconds: int) -> Interval:
+        """An Interval of fields already in range (decoders), without __init__'s checks."""
+        value = object.__new__(cls)
+        value._months = months
+        value._days = days
+        value._microseconds = microseconds
+        return value
 
     def __init__(self, months: int = 0, days: int = 0, microseconds: int = 0) -> None:
         months = operator.index(months)

@@ -18,9 +18,10 @@ cdef inline bint _is_space(char c) noexcept nogil:
     return c == b' ' or c == b'\t' or c == b'\n' or c == b'\r' or c == b'\v' or c == b'\f'
 
 
-# --- element decoder per array type -----------------------------------------------------
-# (array aux word, format) -> element OID, decoder code and aux, direct-mapped.  The
-# tables behind _code_for are fixed at import, so an entry never goes stale.
+# --- element decoder per array (or range) type -------------------------------------------
+# (container aux word, format) -> element OID, decoder code and aux, direct-mapped; the
+# containers are arrays and, for _codec_more.pxi, ranges and multiranges (their bounds).
+# The tables behind _code_for are fixed at import, so an entry never goes stale.
 
 cdef struct _ElementCode:
     uint32_t array_aux
@@ -35,7 +36,8 @@ for _slot in range(ELEMENT_CACHE_SIZE):
 
 
 cdef _ElementCode* _element_code(uint32_t array_aux, int fmt) except NULL:
-    """The element type and decoder of an array (aux = array OID | context mode)."""
+    """The element type and decoder of an array, range or multirange (aux = its OID |
+    context mode)."""
     cdef uint32_t slot = (array_aux ^ (array_aux >> MODE_SHIFT) * 31 ^ <uint32_t>fmt) \
         & (ELEMENT_CACHE_SIZE - 1)
     cdef _ElementCode* e = &_element_cache[slot]
@@ -44,7 +46,7 @@ cdef _ElementCode* _element_code(uint32_t array_aux, int fmt) except NULL:
     cdef int code
     if e.fmt == fmt and e.array_aux == array_aux:
         return e
-    elem_oid = _ARRAY_ELEMENT[array_aux & AUX_MASK]
+    elem_oid = _INNER_OID[array_aux & AUX_MASK]
     code = _code_for(elem_oid, fmt, array_aux >> MODE_SHIFT, &aux)
     e.array_aux = array_aux
     e.elem_oid = elem_oid

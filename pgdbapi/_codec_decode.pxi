@@ -156,6 +156,8 @@ for _oid, _rng in _oids.MULTIRANGE_RANGE.items():
 for _oid in _oids.RANGE_SUBTYPE:
     _TEXT_CODES[_oid] = C_T_RANGE
     _BINARY_CODES[_oid] = C_B_RANGE
+# container OID (array, range, multirange) -> the OID of the values inside it
+_INNER_OID = {**_ARRAY_ELEMENT, **_RANGE_BOUNDS_OID}
 _BINARY_CODES[_oids.INET] = C_B_INET
 _BINARY_CODES[_oids.CIDR] = C_B_CIDR
 

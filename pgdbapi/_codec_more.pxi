@@ -24,18 +24,16 @@ cdef object _new_range(object lower, object upper, object bounds):
 cdef object _dec_range(int code, uint32_t aux, const char* p, Py_ssize_t n, object tz):
     """A range or multirange (aux = its OID | context mode): the bounds' decoder is the
     codec's own for the subtype under the same mode."""
-    cdef uint32_t eaux
     cdef bint binary = code == C_B_RANGE or code == C_B_MULTIRANGE
-    cdef int ecode = _code_for(_RANGE_BOUNDS_OID[aux & AUX_MASK], 1 if binary else 0,
-                               aux >> MODE_SHIFT, &eaux)
+    cdef _ElementCode bound = _element_code(aux, 1 if binary else 0)[0]   # a copy
     if code == C_B_RANGE:
-        return _range_bin(ecode, eaux, p, n, tz)
+        return _range_bin(bound.code, bound.aux, p, n, tz)
     if code == C_B_MULTIRANGE:
-        return _multirange_bin(ecode, eaux, p, n, tz)
-    return _range_text(ecode, eaux, p, n, tz, code == C_T_MULTIRANGE)
+        return _multirange_bin(bound.code, bound.aux, p, n, tz)
+    return _range_text(bound.code, bound.aux, p, n, tz, code == C_T_MULTIRANGE)
 
 
-cdef inline object _bad_range(const char* p, Py_ssize_t n):
+cdef inline object _bad_range():
     return DataError("invalid range value")
 
 
@@ -46,32 +44,32 @@ cdef object _range_bin(int ecode, uint32_t eaux, const char* p, Py_ssize_t n, ob
     cdef int32_t size
     cdef object lower = None, upper = None
     if n < 1:
-        raise _bad_range(p, n)
+        raise _bad_range()
     flags = <unsigned char>p[0]
     if flags & R_EMPTY:
         if n != 1:
-            raise _bad_range(p, n)
+            raise _bad_range()
         return _new_range(None, None, _EMPTY_BOUNDS)
     if not flags & R_LB_INF:
         if pos + 4 > n:
-            raise _bad_range(p, n)
+            raise _bad_range()
         size = _get_i32(p + pos)
         pos += 4
         if size < 0 or size > n - pos:
-            raise _bad_range(p, n)
+            raise _bad_range()
         lower = _decode(ecode, eaux, p + pos, size, tz)
         pos += size
     if not flags & R_UB_INF:
         if pos + 4 > n:
-            raise _bad_range(p, n)
+            raise _bad_range()
         size = _get_i32(p + pos)
         pos += 4
         if size < 0 or size > n - pos:
-            raise _bad_range(p, n)
+            raise _bad_range()
         upper = _decode(ecode, eaux, p + pos, size, tz)
         pos += size
     if pos != n:
-        raise _bad_range(p, n)
+        raise _bad_range()
     return _new_range(lower, upper, _BOUNDS_OF_FLAGS[flags & 0x1F])
 
 
@@ -130,7 +128,7 @@ cdef class _RangeTextParser:
                 elif c == b'\\':
                     self.pos += 1
                     if self.pos >= self.n:
-                        raise _bad_range(self.p, self.n)
+                        raise _bad_range()
                     self.tmp[k] = self.p[self.pos]
                     k += 1
                 else:
@@ -141,7 +139,7 @@ cdef class _RangeTextParser:
             elif c == b'\\':
                 self.pos += 1
                 if self.pos >= self.n:
-                    raise _bad_range(self.p, self.n)
+                    raise _bad_range()
                 self.tmp[k] = self.p[self.pos]
                 k += 1
             elif c == b',' or c == b')' or c == b']':
@@ -151,7 +149,7 @@ cdef class _RangeTextParser:
                 k += 1
             self.pos += 1
         if quoted or self.pos >= self.n:
-            raise _bad_range(self.p, self.n)
+            raise _bad_range()
         present[0] = self.pos != start
         if not present[0]:
             return None
@@ -168,17 +166,17 @@ cdef class _RangeTextParser:
             self.pos += 5
             return _new_range(None, None, _EMPTY_BOUNDS)
         if self.pos >= self.n or (s[0] != b'[' and s[0] != b'('):
-            raise _bad_range(self.p, self.n)
+            raise _bad_range()
         opening = s[0]
         self.pos += 1
         lower = self.bound(&has_lower)
         if self.p[self.pos] != b',':
-            raise _bad_range(self.p, self.n)
+            raise _bad_range()
         self.pos += 1
         upper = self.bound(&has_upper)
         closing = self.p[self.pos]
         if closing != b']' and closing != b')':
-            raise _bad_range(self.p, self.n)
+            raise _bad_range()
         self.pos += 1
         return _new_range(lower, upper, (
             ("[" if opening == b'[' and has_lower else "(")
@@ -203,7 +201,7 @@ cdef object _range_text(int ecode, uint32_t eaux, const char* p, Py_ssize_t n, o
         if not multi:
             value = r.range()
             if r.pos != n:
-                raise _bad_range(p, n)
+                raise _bad_range()
             return value
         if n < 2 or p[0] != b'{' or p[n - 1] != b'}':
             raise DataError("invalid multirange value")

@@ -120,6 +120,20 @@ def conn(dsn: str) -> Iterator[Any]:
         connection.close()
 
 
+@pytest.fixture
+def prep_conn(dsn: str) -> Iterator[Any]:
+    """Autocommit, every parameterized statement prepared at once: results in binary
+    from its second run (tests read a value in text, then in binary)."""
+    import pgdbapi
+
+    connection = pgdbapi.connect(dsn, prepare_threshold=0)
+    connection.autocommit = True
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
 # --- TLS ------------------------------------------------------------------------------------
 
 CERT_ROLE = "cert_user"  # pg_hba cert: the client certificate's CN is the role

@@ -35,14 +35,6 @@ def clean_registries() -> Iterator[None]:
     adapters.route.clear()
 
 
-@pytest.fixture
-def prep_conn(dsn: str) -> Iterator[Any]:
-    conn = pgdbapi.connect(dsn, prepare_threshold=0)
-    conn.autocommit = True
-    yield conn
-    conn.close()
-
-
 def three_ways(conn: Any, expr: str) -> list[Any]:
     """[simple query (text), extended (text), prepared (binary results)]"""
     cur = conn.cursor()

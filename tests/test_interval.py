@@ -232,14 +232,6 @@ def test_twins_agree(months: int, days: int, usecs: int, keep: bool) -> None:
 
 
 @pytest.fixture
-def prep_conn(dsn: str) -> Any:
-    conn = pgdbapi.connect(dsn, prepare_threshold=0)
-    conn.autocommit = True
-    yield conn
-    conn.close()
-
-
-@pytest.fixture
 def interval_conn(dsn: str) -> Any:
     conn = pgdbapi.connect(dsn, prepare_threshold=0, interval="interval")
     conn.autocommit = True

@@ -17,14 +17,6 @@ import pgdbapi
 UTC = dt.timezone.utc
 
 
-@pytest.fixture
-def prep_conn(dsn: str) -> Any:
-    conn = pgdbapi.connect(dsn, prepare_threshold=0)
-    conn.autocommit = True
-    yield conn
-    conn.close()
-
-
 def fetch_three_ways(conn: Any, expr: str) -> list[Any]:
     """[simple query (text), extended first run (text), prepared (binary)]"""
     cur = conn.cursor()

@@ -32,6 +32,7 @@ _unpack_i = struct.Struct("!i").unpack_from
 _unpack_ii = struct.Struct("!ii").unpack_from
 _unpack_h = struct.Struct("!h").unpack_from
 
+
 class Result:
     """The outcome of one statement: its description, rows and command tag."""
 
@@ -97,6 +98,7 @@ def parse_fields(body: bytes) -> dict[str, str]:
 # one changes keeps what it parsed then ('2024-05-06'::date, now()::date at a zone), so
 # the connection drops its prepared statements when the server reports a change.
 _PARSE_SETTINGS = frozenset(("TimeZone", "DateStyle", "IntervalStyle"))
+
 
 class Protocol:
     """What the session knows and expects; turns backend messages into results and events."""

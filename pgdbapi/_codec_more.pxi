@@ -37,6 +37,19 @@ cdef inline object _bad_range():
     return DataError("invalid range value")
 
 
+cdef int32_t _sized(const char* p, Py_ssize_t* pos, Py_ssize_t n, str what) except -1:
+    """The length prefix of a part at pos (a range's bound, a multirange's range): moves pos
+    past it and returns the part's size, which must fit before n (else DataError)."""
+    cdef int32_t size
+    if pos[0] + 4 > n:
+        raise DataError(f"invalid {what} value")
+    size = _get_i32(p + pos[0])
+    pos[0] += 4
+    if size < 0 or size > n - pos[0]:
+        raise DataError(f"invalid {what} value")
+    return size
+
+
 cdef object _range_bin(int ecode, uint32_t eaux, const char* p, Py_ssize_t n, object tz):
     """flags byte, then (length, bytes) of each finite bound."""
     cdef unsigned char flags
@@ -51,21 +64,11 @@ cdef object _range_bin(int ecode, uint32_t eaux, const char* p, Py_ssize_t n, ob
             raise _bad_range()
         return _new_range(None, None, _EMPTY_BOUNDS)
     if not flags & R_LB_INF:
-        if pos + 4 > n:
-            raise _bad_range()
-        size = _get_i32(p + pos)
-        pos += 4
-        if size < 0 or size > n - pos:
-            raise _bad_range()
+        size = _sized(p, &pos, n, "range")
         lower = _decode(ecode, eaux, p + pos, size, tz)
         pos += size
     if not flags & R_UB_INF:
-        if pos + 4 > n:
-            raise _bad_range()
-        size = _get_i32(p + pos)
-        pos += 4
-        if size < 0 or size > n - pos:
-            raise _bad_range()
+        size = _sized(p, &pos, n, "range")
         upper = _decode(ecode, eaux, p + pos, size, tz)
         pos += size
     if pos != n:
@@ -85,12 +88,7 @@ cdef object _multirange_bin(int ecode, uint32_t eaux, const char* p, Py_ssize_t 
         raise DataError("invalid multirange value")
     out = PyList_New(0)
     for i in range(count):
-        if pos + 4 > n:
-            raise DataError("invalid multirange value")
-        size = _get_i32(p + pos)
-        pos += 4
-        if size < 0 or size > n - pos:
-            raise DataError("invalid multirange value")
+        size = _sized(p, &pos, n, "multirange")
         out.append(_range_bin(ecode, eaux, p + pos, size, tz))
         pos += size
     if pos != n:
